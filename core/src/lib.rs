@@ -1,0 +1,10 @@
+//! FaceSign's domain rules, free of PostgreSQL: flow validation and (later) report reading,
+//! written once against [`json::JsonRef`] and run both on `serde_json` values and on
+//! PostgreSQL's binary jsonb read in place ([`jsonb::Jsonb`]).
+
+pub mod flow;
+pub mod json;
+pub mod jsonb;
+
+pub use json::{JsonRef, Kind};
+pub use jsonb::Jsonb;
