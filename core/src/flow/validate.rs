@@ -58,13 +58,13 @@ struct Validator<'a, J> {
     graph: Graph<'a>,
 }
 
-/// `"a"`, `"b"` and `"c"` as a sentence fragment.
-fn quoted_list(items: &[&str]) -> String {
+/// `"a"`, `"b"` and `"c"` (or `or`) as a sentence fragment.
+fn quoted_list(items: &[&str], conjunction: &str) -> String {
     let quoted: Vec<String> = items.iter().map(|s| format!("\"{s}\"")).collect();
     match quoted.len() {
         0 => String::new(),
         1 => quoted[0].clone(),
-        n => format!("{} and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+        n => format!("{} {conjunction} {}", quoted[..n - 1].join(", "), quoted[n - 1]),
     }
 }
 
@@ -231,7 +231,7 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
                             sink.add(Code::MissingOutcome, Ptr::node(i).key("outcomes").key(key), id, || {
                                 let near = outcomes.members().map(|(k, _)| k).find(|k| same_but_spelling(k, key));
                                 let hint = near.map_or(String::new(), |k| format!(" (it has \"{k}\"; {} spells it \"{key}\")", ty.name));
-                                format!("{} node {} has no \"{key}\" outcome; map it to the id of the next node{hint}.", ty.name, name(id, i))
+                                format!("The {} node {} has no \"{key}\" outcome; map it to the id of the next node{hint}.", ty.name, name(id, i))
                             });
                         }
                     }
@@ -239,7 +239,7 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
                         if S::DETAILED && outcomes.get(key).is_none() {
                             sink.add(Code::InconclusiveDefaulted, Ptr::node(i).key("outcomes").key(key), id, || {
                                 format!(
-                                    "{} node {} has no \"{key}\" outcome; the API will route it to the \"{filled_from}\" target. Map it explicitly to choose.",
+                                    "The {} node {} has no \"{key}\" outcome; the API will route it to the \"{filled_from}\" target. Map it explicitly to choose.",
                                     ty.name,
                                     name(id, i)
                                 )
@@ -252,9 +252,9 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
                                 let near = required.iter().chain(optional.iter()).find(|k| same_but_spelling(key, k));
                                 let hint = match near {
                                     Some(k) => format!("; {} spells it \"{k}\"", ty.name),
-                                    None => format!("; its outcomes are {}", quoted_list(&required.iter().chain(optional.iter()).copied().collect::<Vec<_>>())),
+                                    None => format!("; its outcomes are {}", quoted_list(&required.iter().chain(optional.iter()).copied().collect::<Vec<_>>(), "and")),
                                 };
-                                format!("{} node {} has an outcome \"{key}\" that the type does not define{hint}.", ty.name, name(id, i))
+                                format!("The {} node {} has an outcome \"{key}\" that the type does not define{hint}.", ty.name, name(id, i))
                             });
                         }
                     }
@@ -263,7 +263,7 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
                     let Some(outcomes) = self.outcomes_of(sink, i, node, id, ty, Kind::Array) else { return };
                     if outcomes.is_empty() {
                         sink.add(Code::EmptyOutcomes, Ptr::node(i).key("outcomes"), id, || {
-                            format!("{} node {} has no outcomes; add at least one {{id, condition, targetNodeId}}.", ty.name, name(id, i))
+                            format!("The {} node {} has no outcomes; add at least one {{id, condition, targetNodeId}}.", ty.name, name(id, i))
                         });
                         return;
                     }
@@ -312,14 +312,14 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
             None => {
                 sink.add(Code::MissingField, Ptr::node(i), id, || {
                     let typo = if node.get("outcome").is_some() { " (it has \"outcome\", singular)" } else { "" };
-                    format!("{} node {} has no \"outcomes\"{typo}.", ty.name, name(id, i))
+                    format!("The {} node {} has no \"outcomes\"{typo}.", ty.name, name(id, i))
                 });
                 None
             }
             Some(o) if o.kind() != expected => {
                 sink.add(Code::InvalidField, Ptr::node(i).key("outcomes"), id, || {
                     format!(
-                        "{} node {}'s \"outcomes\" must be {}, not {}.",
+                        "The {} node {}'s \"outcomes\" must be {}, not {}.",
                         ty.name,
                         name(id, i),
                         if expected == Kind::Object { "an object mapping each outcome to a node id" } else { "an array of {id, condition, targetNodeId}" },
@@ -387,7 +387,7 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
                 warned[target] = true;
                 sink.add(Code::VideoCheckTooEarly, Ptr::node(target), to.id, || {
                     format!(
-                        "{} node {} comes straight after {} node {}; put a conversation before it so the camera has a few seconds of video.",
+                        "The {} node {} comes straight after {} node {}; put a conversation before it so the camera has a few seconds of video.",
                         to_type.name,
                         name(to.id, target),
                         from.node_type.map_or("", |t| t.name),
@@ -564,7 +564,7 @@ fn check_value<'a, J: JsonRef<'a>, S: Sink>(
         Rule::OneOf(allowed) => {
             if !value.as_str().is_some_and(|s| allowed.contains(&s)) {
                 let got = value.as_str().map_or(value.kind().described().to_string(), |s| format!("\"{s}\""));
-                invalid(sink, at, format!("must be one of {}, not {got}", quoted_list(allowed)));
+                invalid(sink, at, format!("must be one of {}, not {got}", quoted_list(allowed, "or")));
             }
         }
         Rule::DocumentTypes => {

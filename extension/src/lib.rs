@@ -1,0 +1,19 @@
+//! The `facesign` PostgreSQL extension: a thin shell over `facesign-core`. Each SQL function
+//! lives in the file named after it; the rules themselves live in the core crate.
+
+::pgrx::pg_module_magic!(name, version);
+
+mod flow_edges;
+mod jsonb_arg;
+mod validate_flow;
+
+/// Required by `cargo pgrx test`; the SQL tests are pg_regress files under `tests/sql/`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    #[must_use]
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

@@ -1,0 +1,101 @@
+# Shared by the project's scripts: machine set-up, building the extension, and a private
+# PostgreSQL 15 cluster. Source it; every function is idempotent.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_CONFIG="$PG_BIN/pg_config"
+PGRX_VERSION=0.18.0
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/facesign/target}"
+# Optimised but without fat LTO's long link: what the tests and benchmarks build.
+CARGO_PROFILE="${FACESIGN_PROFILE:-ci}"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+fail() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# Debian packages, cargo-pgrx and pgrx's PostgreSQL registration, each only when missing.
+setup_machine() {
+  local need=()
+  [ -x "$PG_BIN/postgres" ] || need+=(postgresql-15)
+  [ -x "$PG_CONFIG" ] && [ -f /usr/include/postgresql/15/server/postgres.h ] || need+=(postgresql-server-dev-15)
+  command -v clang >/dev/null || need+=(clang)
+  ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || need+=(libclang-dev)
+  command -v sudo >/dev/null || need+=(sudo)
+  command -v runuser >/dev/null || need+=(util-linux)
+  if [ ${#need[@]} -gt 0 ]; then
+    step "Installing Debian packages: ${need[*]}"
+    [ "$(id -u)" = 0 ] || fail "installing ${need[*]} needs root; run as root or install them first"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+  if ! cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION"; then
+    step "Installing cargo-pgrx $PGRX_VERSION (about 7 minutes, once)"
+    cargo install cargo-pgrx --version "$PGRX_VERSION" --locked
+  fi
+  if ! grep -qs '^pg15' "${PGRX_HOME:-$HOME/.pgrx}/config.toml"; then
+    step "Registering PostgreSQL 15 with pgrx"
+    cargo pgrx init --pg15 "$PG_CONFIG" >/dev/null
+  fi
+}
+
+# Builds the extension and installs it into Debian's PostgreSQL 15.
+install_extension() {
+  step "Building and installing the facesign extension (profile $CARGO_PROFILE)"
+  (cd "$ROOT" && cargo pgrx install -p facesign --profile "$CARGO_PROFILE" --pg-config "$PG_CONFIG") \
+    | grep -vE '^\s+(Copying|Writing|Discovered|Installing)' || true
+  [ -f "$("$PG_CONFIG" --sharedir)/extension/facesign.control" ] \
+    || fail "the extension did not install; see the cargo output above"
+}
+
+# The private cluster: data under the project when the postgres user can reach it (else
+# under /var/tmp), a short socket directory in /tmp, a free port remembered between runs.
+cluster_paths() {
+  local key; key="$(printf '%s' "$ROOT" | md5sum | cut -c1-8)"
+  PGDATA_DIR="$ROOT/.facesign/pg"
+  if ! runuser -u postgres -- test -x "$ROOT" 2>/dev/null; then
+    PGDATA_DIR="/var/tmp/facesign-$key/pg"
+  fi
+  PGSOCKET_DIR="/tmp/facesign-$key"
+  CLUSTER_LOG="$(dirname "$PGDATA_DIR")/postgres.log"
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+cluster_start() {
+  cluster_paths
+  mkdir -p "$(dirname "$PGDATA_DIR")" "$PGSOCKET_DIR"
+  chown postgres "$(dirname "$PGDATA_DIR")" "$PGSOCKET_DIR"
+  if [ ! -f "$PGDATA_DIR/PG_VERSION" ]; then
+    step "Creating a private PostgreSQL 15 cluster in $PGDATA_DIR"
+    runuser -u postgres -- "$PG_BIN/initdb" -D "$PGDATA_DIR" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  local port
+  port="$(cat "$PGDATA_DIR/facesign.port" 2>/dev/null || true)"
+  if ! runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1; then
+    # Reuse the remembered port when it is still free.
+    if [ -z "$port" ] || ! python3 -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1', $port))" 2>/dev/null; then
+      port="$(free_port)"
+    fi
+    echo "$port" | runuser -u postgres -- tee "$PGDATA_DIR/facesign.port" >/dev/null
+    step "Starting PostgreSQL on port $port (socket in $PGSOCKET_DIR)"
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$CLUSTER_LOG" -w -t 60 start \
+      -o "-p $port -k $PGSOCKET_DIR -c listen_addresses=127.0.0.1 -c max_parallel_workers_per_gather=2" >/dev/null \
+      || fail "PostgreSQL did not start; see $CLUSTER_LOG"
+  fi
+  export PGHOST="$PGSOCKET_DIR" PGPORT="$port" PGUSER=postgres
+}
+
+cluster_stop() {
+  cluster_paths
+  if runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1; then
+    step "Stopping the private PostgreSQL cluster"
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null
+  fi
+}
+
+psql_db() {
+  "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -q "$@"
+}

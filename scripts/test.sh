@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test: the library's unit tests, then the SQL tests (pg_regress files under
+# tests/) against a real PostgreSQL 15 with the extension installed. Installs what is
+# missing first (Debian packages, cargo-pgrx), so it works on a fresh machine.
+source "$(dirname "$0")/common.sh"
+cd "$ROOT"
+
+setup_machine
+
+step "Library tests (facesign-core)"
+cargo test -p facesign-core --profile "$CARGO_PROFILE"
+
+install_extension
+cluster_start
+trap cluster_stop EXIT
+
+step "SQL tests (pg_regress) against PostgreSQL 15"
+OUT="$(mktemp -d)"
+PG_REGRESS="$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress"
+if ! "$PG_REGRESS" --inputdir=tests --outputdir="$OUT" --bindir="$PG_BIN" \
+      --host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=facesign_regress \
+      --schedule=tests/schedule; then
+  cat "$OUT/regression.diffs" 2>/dev/null | head -200
+  fail "SQL tests failed; the full diff is in $OUT/regression.diffs"
+fi
+if grep -q "terminated by signal" "$CLUSTER_LOG"; then
+  grep -B2 -A2 "terminated by signal" "$CLUSTER_LOG" | tail -20
+  fail "a PostgreSQL backend crashed during the SQL tests (see $CLUSTER_LOG)"
+fi
+passed=$(grep -c '^test:' tests/schedule)
+echo "sql: $passed passed, 0 failed"
