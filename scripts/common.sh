@@ -43,7 +43,7 @@ setup_machine() {
 install_extension() {
   step "Building and installing the facesign extension (profile $CARGO_PROFILE)"
   (cd "$ROOT" && cargo pgrx install -p facesign --profile "$CARGO_PROFILE" --pg-config "$PG_CONFIG") \
-    | grep -vE '^\s+(Copying|Writing|Discovered|Installing)' || true
+    | grep -vE 'Copying|Writing|Discovered|Installing|Running|Using|Building' || true
   [ -f "$("$PG_CONFIG" --sharedir)/extension/facesign.control" ] \
     || fail "the extension did not install; see the cargo output above"
 }
@@ -97,5 +97,5 @@ cluster_stop() {
 }
 
 psql_db() {
-  "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -q "$@"
+  PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning" "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -q "$@"
 }

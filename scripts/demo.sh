@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The main job, end to end on an embedded default: build and install the extension, start a
+# private PostgreSQL 15 cluster (in .facesign/ of this checkout, reused on the next run),
+# store the example flows in the reference table, show what validation says about them and
+# about a broken flow, and stop the cluster again.
+source "$(dirname "$0")/common.sh"
+cd "$ROOT"
+
+setup_machine
+install_extension
+cluster_start
+trap cluster_stop EXIT
+
+DB=facesign_demo
+step "Creating database $DB with the facesign extension and sql/flows_table.sql"
+psql_db -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+psql_db -d "$DB" -c "CREATE EXTENSION facesign" -f sql/flows_table.sql
+
+step "Storing the example flows (tests/flows/*.json); the CHECK constraint validates each"
+for file in tests/flows/*.json; do
+  name="$(basename "$file" .json)"
+  echo "INSERT INTO flows (flow_id, flow) VALUES (:'name', :'flow')" \
+    | psql_db -d "$DB" -v name="$name" -v flow="$(cat "$file")"
+  echo "  stored $name"
+done
+
+step "A broken flow is rejected by the CHECK constraint"
+broken='[{"id": "start", "type": "start", "outcome": "ask"},
+  {"id": "ask", "type": "conversation", "prompt": "Say: What is your name?",
+   "outcomes": [{"id": "again", "condition": "unclear answer", "targetNodeId": "ask"}]},
+  {"id": "email", "type": "enter_email", "outcomes": {"emailEntered": "done", "cancelled": "done"}}]'
+if echo "INSERT INTO flows (flow_id, flow) VALUES ('broken', :'flow')" | psql_db -d "$DB" -v flow="$broken" 2>&1; then
+  fail "the broken flow was accepted"
+fi
+
+step "Why: facesign.validate_flow on the broken flow"
+echo "SELECT severity, code, path, node_id, message FROM facesign.validate_flow(:'flow')" \
+  | psql_db -d "$DB" -v flow="$broken"
+
+step "Problems in the stored flows (sql/examples/validate_flows.sql)"
+psql_db -d "$DB" -f sql/examples/validate_flows.sql
+
+step "The stored flows as graphs (sql/examples/flow_graph.sql, first rows)"
+psql_db -d "$DB" -f sql/examples/flow_graph.sql | head -20
+
+step "Done"
+echo "The cluster's data stays in $PGDATA_DIR; the next run reuses it (and its port, $PGPORT)."
