@@ -63,7 +63,7 @@ fn not_an_array() {
 
 #[test]
 fn legacy_flow_format() {
-    let rows = check(&load("../shared/fixtures/facesign-api/flow-legacy-docs-simple.json"));
+    let rows = check(&load("tests/fixtures/facesign-api/flow-legacy-docs-simple.json"));
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].code, Code::LegacyFlowFormat);
     assert!(rows[0].message.contains("array of nodes"), "{}", rows[0].message);
@@ -414,7 +414,7 @@ fn a_flow_with_every_node_type_is_clean() {
 /// Every flow in the API fixtures, with the answer we defend for it.
 #[test]
 fn fixture_flows() {
-    let dir = repo_file("../shared/fixtures/facesign-api");
+    let dir = repo_file("tests/fixtures/facesign-api");
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
@@ -455,7 +455,7 @@ fn sdk_test_liveness_nodes_in_a_flow() {
         ("sdk-test-liveness-node-legacy-3-outcomes.json", vec!["inconclusive_defaulted"]),
         ("sdk-test-liveness-node-capture-unavailable.json", vec!["inconclusive_defaulted"]),
     ] {
-        let node = load(&format!("../shared/fixtures/facesign-api/{file}"));
+        let node = load(&format!("tests/fixtures/facesign-api/{file}"));
         let mut flow = vec![json!({"id": "start", "type": "start", "outcome": "greet"}), talk("greet", "liveness")];
         let mut ends: Vec<&str> = node["outcomes"].as_object().unwrap().values().map(|v| v.as_str().unwrap()).collect();
         ends.dedup();
