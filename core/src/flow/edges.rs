@@ -66,7 +66,13 @@ pub fn for_each_route<'a, J: JsonRef<'a>>(
         || (shape == Shape::AsWritten && outcomes.is_some_and(|o| o.kind() == Kind::Array));
     if single {
         if let Some(target) = outcome {
-            visit(Route { outcome: None, target: Some(target), at: Ptr::node(i).key("outcome"), element: None, index: 0 });
+            visit(Route {
+                outcome: None,
+                target: Some(target),
+                at: Ptr::node(i).key("outcome"),
+                element: None,
+                index: 0,
+            });
         }
     }
     if let Some(outcomes) = outcomes {
@@ -86,7 +92,13 @@ pub fn for_each_route<'a, J: JsonRef<'a>>(
             for (k, element) in outcomes.elements().enumerate() {
                 let at = Ptr::node(i).key("outcomes").index(k).key("targetNodeId");
                 let outcome = element.get("id").and_then(|id| id.as_str());
-                visit(Route { outcome, target: element.get("targetNodeId"), at, element: Some(element), index: k });
+                visit(Route {
+                    outcome,
+                    target: element.get("targetNodeId"),
+                    at,
+                    element: Some(element),
+                    index: k,
+                });
             }
         }
     }

@@ -25,10 +25,16 @@ pub enum Routing {
 #[derive(Debug)]
 pub enum Rule {
     /// A string; `non_empty` rejects `""`.
-    Text { non_empty: bool },
+    Text {
+        non_empty: bool,
+    },
     Bool,
     /// A number in `min..=max`; `integer` rejects fractions.
-    Number { min: f64, max: f64, integer: bool },
+    Number {
+        min: f64,
+        max: f64,
+        integer: bool,
+    },
     /// One of these strings.
     OneOf(&'static [&'static str]),
     /// A non-empty array of kebab-case document types (`passport`, `residence-permit`).
@@ -118,11 +124,7 @@ pub const NODE_TYPES: &[NodeType] = &[
         routing: Routing::Conditional,
         fields: &[req(
             "validation",
-            Rule::Object(&[
-                req("field", PROMPT),
-                req("action", PROMPT),
-                opt("value", TEXT),
-            ]),
+            Rule::Object(&[req("field", PROMPT), req("action", PROMPT), opt("value", TEXT)]),
         )],
     },
     NodeType {
@@ -156,7 +158,11 @@ pub const NODE_TYPES: &[NodeType] = &[
     },
     NodeType {
         name: "recognition",
-        routing: Routing::Fixed { required: &["recognized", "newUser", "noFace"], optional: &[], defaulted: None },
+        routing: Routing::Fixed {
+            required: &["recognized", "newUser", "noFace"],
+            optional: &[],
+            defaulted: None,
+        },
         fields: &[],
     },
     NodeType {
@@ -200,7 +206,11 @@ pub const NODE_TYPES: &[NodeType] = &[
     },
     NodeType {
         name: "face_compare",
-        routing: Routing::Fixed { required: &["match", "noMatch", "imageUnavailable"], optional: &[], defaulted: None },
+        routing: Routing::Fixed {
+            required: &["match", "noMatch", "imageUnavailable"],
+            optional: &[],
+            defaulted: None,
+        },
         fields: &[
             req("sourceA", Rule::FaceSource),
             req("sourceB", Rule::FaceSource),

@@ -85,7 +85,8 @@ fn node_not_object() {
 
 #[test]
 fn missing_and_invalid_ids() {
-    let flow = with(vec![json!({"type": "end"}), json!({"id": 7, "type": "end"}), json!({"id": "", "type": "end"})]);
+    let flow =
+        with(vec![json!({"type": "end"}), json!({"id": 7, "type": "end"}), json!({"id": "", "type": "end"})]);
     assert_eq!(
         codes(&flow),
         vec![("missing_id", "/1".into()), ("invalid_id", "/2/id".into()), ("invalid_id", "/3/id".into())]
@@ -100,19 +101,31 @@ fn duplicate_id_is_reported_at_the_second() {
         {"id": "end", "type": "end"}
     ]);
     let rows = check(&flow);
-    assert_eq!(rows.iter().map(|p| (p.code.as_str(), p.path.as_str())).collect::<Vec<_>>(), vec![("duplicate_id", "/2/id")]);
+    assert_eq!(
+        rows.iter().map(|p| (p.code.as_str(), p.path.as_str())).collect::<Vec<_>>(),
+        vec![("duplicate_id", "/2/id")]
+    );
     assert_eq!(rows[0].node_id.as_deref(), Some("end"));
 }
 
 #[test]
 fn missing_and_unknown_types() {
-    let flow = with(vec![json!({"id": "a"}), json!({"id": "b", "type": "two_factor"}), json!({"id": "c", "type": 3})]);
+    let flow = with(vec![
+        json!({"id": "a"}),
+        json!({"id": "b", "type": "two_factor"}),
+        json!({"id": "c", "type": 3}),
+    ]);
     let rows = check(&flow);
     let got: Vec<_> = rows.iter().map(|p| (p.code.as_str(), p.path.as_str())).collect();
     // Nodes of no known type get no reachability warning on top of their error.
     assert_eq!(
         got,
-        vec![("missing_type", "/1"), ("unknown_type", "/2/type"), ("unknown_type", "/3/type"), ("unreachable_node", "/4")]
+        vec![
+            ("missing_type", "/1"),
+            ("unknown_type", "/2/type"),
+            ("unknown_type", "/3/type"),
+            ("unreachable_node", "/4")
+        ]
     );
     assert!(rows[1].message.contains("two_factor_email"), "{}", rows[1].message);
 }
@@ -131,7 +144,10 @@ fn start_rules() {
     let no_outcome = json!([{"id": "s", "type": "start"}, {"id": "end", "type": "end"}]);
     assert_eq!(codes(&no_outcome), vec![("missing_field", "/0".into()), ("unreachable_node", "/1".into())]);
     let bad_outcome = json!([{"id": "s", "type": "start", "outcome": ["end"]}, {"id": "end", "type": "end"}]);
-    assert_eq!(codes(&bad_outcome), vec![("invalid_field", "/0/outcome".into()), ("unreachable_node", "/1".into())]);
+    assert_eq!(
+        codes(&bad_outcome),
+        vec![("invalid_field", "/0/outcome".into()), ("unreachable_node", "/1".into())]
+    );
 }
 
 #[test]
@@ -142,7 +158,11 @@ fn end_rules() {
     let end_with_outcomes = with(vec![json!({"id": "e2", "type": "end", "outcome": "end", "outcomes": {}})]);
     assert_eq!(
         codes(&end_with_outcomes),
-        vec![("end_has_outcomes", "/1/outcome".into()), ("end_has_outcomes", "/1/outcomes".into()), ("unreachable_node", "/2".into())]
+        vec![
+            ("end_has_outcomes", "/1/outcome".into()),
+            ("end_has_outcomes", "/1/outcomes".into()),
+            ("unreachable_node", "/2".into())
+        ]
     );
 }
 
@@ -172,34 +192,47 @@ fn missing_fields() {
 
 #[test]
 fn invalid_fields_types_ranges_and_enums() {
-    let otp = |len: Value| {
-        json!({"id": "o", "type": "two_factor_sms", "otpLength": len, "outcomes": {"verified": "end", "delivery_failed": "end", "failed_unverified": "end", "cancelled": "end", "error": "end"}})
-    };
+    let otp = |len: Value| json!({"id": "o", "type": "two_factor_sms", "otpLength": len, "outcomes": {"verified": "end", "delivery_failed": "end", "failed_unverified": "end", "cancelled": "end", "error": "end"}});
     for ok in [json!(4), json!(6), json!(8)] {
         assert!(codes(&with(vec![otp(ok)])).is_empty());
     }
     for bad in [json!(3), json!(9), json!(6.5), json!("6"), json!(1e300)] {
-        assert_eq!(codes(&with(vec![otp(bad.clone())])), vec![("invalid_field", "/1/otpLength".into())], "{bad}");
+        assert_eq!(
+            codes(&with(vec![otp(bad.clone())])),
+            vec![("invalid_field", "/1/otpLength".into())],
+            "{bad}"
+        );
     }
-    let scan = |mode: Value, types: Value| {
-        json!({"id": "d", "type": "document_scan", "scanningMode": mode, "allowedDocumentTypes": types, "outcomes": {"scanSuccess": "end", "userCancelled": "end", "scanTimeout": "end"}})
-    };
+    let scan = |mode: Value, types: Value| json!({"id": "d", "type": "document_scan", "scanningMode": mode, "allowedDocumentTypes": types, "outcomes": {"scanSuccess": "end", "userCancelled": "end", "scanTimeout": "end"}});
     assert!(codes(&with(vec![scan(json!("single"), json!(["passport", "green-card"]))])).is_empty());
-    assert_eq!(codes(&with(vec![scan(json!("SINGLE_SIDE"), json!(["passport"]))])), vec![("invalid_field", "/1/scanningMode".into())]);
-    assert_eq!(codes(&with(vec![scan(json!("single"), json!([]))])), vec![("invalid_field", "/1/allowedDocumentTypes".into())]);
+    assert_eq!(
+        codes(&with(vec![scan(json!("SINGLE_SIDE"), json!(["passport"]))])),
+        vec![("invalid_field", "/1/scanningMode".into())]
+    );
+    assert_eq!(
+        codes(&with(vec![scan(json!("single"), json!([]))])),
+        vec![("invalid_field", "/1/allowedDocumentTypes".into())]
+    );
     assert_eq!(
         codes(&with(vec![scan(json!("single"), json!(["passport", "MRTD_TYPE_PASSPORT"]))])),
         vec![("invalid_field", "/1/allowedDocumentTypes/1".into())]
     );
-    let face = |threshold: Value| {
-        json!({"id": "f", "type": "face_scan", "similarityThreshold": threshold, "outcomes": {"passed": "end", "notPassed": "end", "cancelled": "end", "error": "end"}})
-    };
+    let face = |threshold: Value| json!({"id": "f", "type": "face_scan", "similarityThreshold": threshold, "outcomes": {"passed": "end", "notPassed": "end", "cancelled": "end", "error": "end"}});
     assert!(codes(&with(vec![talk("t", "f"), face(json!(0.7))])).is_empty());
-    assert_eq!(codes(&with(vec![talk("t", "f"), face(json!(1.5))])), vec![("invalid_field", "/2/similarityThreshold".into())]);
+    assert_eq!(
+        codes(&with(vec![talk("t", "f"), face(json!(1.5))])),
+        vec![("invalid_field", "/2/similarityThreshold".into())]
+    );
     let compare = json!({"id": "c", "type": "face_compare", "sourceA": {"source": "selfie"}, "sourceB": "faceScan", "outcomes": {"match": "end", "noMatch": "end", "imageUnavailable": "end"}});
-    assert_eq!(codes(&with(vec![compare])), vec![("invalid_field", "/1/sourceA/source".into()), ("invalid_field", "/1/sourceB".into())]);
+    assert_eq!(
+        codes(&with(vec![compare])),
+        vec![("invalid_field", "/1/sourceA/source".into()), ("invalid_field", "/1/sourceB".into())]
+    );
     let conv = json!({"id": "c", "type": "conversation", "prompt": "", "doesNotRequireReply": "yes", "outcomes": [{"id": "o", "condition": "x", "targetNodeId": "end"}]});
-    assert_eq!(codes(&with(vec![conv])), vec![("invalid_field", "/1/prompt".into()), ("invalid_field", "/1/doesNotRequireReply".into())]);
+    assert_eq!(
+        codes(&with(vec![conv])),
+        vec![("invalid_field", "/1/prompt".into()), ("invalid_field", "/1/doesNotRequireReply".into())]
+    );
     let perms = json!({"id": "p", "type": "permissions", "permissions": {"camera": "on"}, "outcomes": {"permissionsGranted": "end", "permissionsDenied": "end"}});
     assert_eq!(codes(&with(vec![perms])), vec![("invalid_field", "/1/permissions/camera".into())]);
     let validation = json!({"id": "v", "type": "data_validation", "validation": {"field": "age"}, "outcomes": [{"id": "o", "condition": "x", "targetNodeId": "end"}]});
@@ -214,25 +247,30 @@ fn outcome_key_spellings_are_exact() {
     assert!(codes(&with(vec![email("canceled")])).is_empty());
     let rows = check(&with(vec![email("cancelled")]));
     let got: Vec<_> = rows.iter().map(|p| (p.code.as_str(), p.path.as_str())).collect();
-    assert_eq!(got, vec![("missing_outcome", "/1/outcomes/canceled"), ("unknown_outcome", "/1/outcomes/cancelled")]);
+    assert_eq!(
+        got,
+        vec![("missing_outcome", "/1/outcomes/canceled"), ("unknown_outcome", "/1/outcomes/cancelled")]
+    );
     assert!(rows[0].message.contains("spells it \"canceled\""), "{}", rows[0].message);
 
-    let scan = |cancel: &str| {
-        json!({"id": "d", "type": "document_scan", "scanningMode": "single", "allowedDocumentTypes": ["id"], "outcomes": {"scanSuccess": "end", cancel: "end", "scanTimeout": "end"}})
-    };
+    let scan = |cancel: &str| json!({"id": "d", "type": "document_scan", "scanningMode": "single", "allowedDocumentTypes": ["id"], "outcomes": {"scanSuccess": "end", cancel: "end", "scanTimeout": "end"}});
     assert!(codes(&with(vec![scan("userCancelled")])).is_empty());
     assert_eq!(code_list(&with(vec![scan("cancelled")])), vec!["missing_outcome", "unknown_outcome"]);
 
     let face = |cancel: &str| json!({"id": "f", "type": "face_scan", "outcomes": {"passed": "end", "notPassed": "end", cancel: "end", "error": "end"}});
     assert!(codes(&with(vec![talk("t", "f"), face("cancelled")])).is_empty());
-    assert_eq!(code_list(&with(vec![talk("t", "f"), face("canceled")])), vec!["missing_outcome", "unknown_outcome"]);
+    assert_eq!(
+        code_list(&with(vec![talk("t", "f"), face("canceled")])),
+        vec!["missing_outcome", "unknown_outcome"]
+    );
 
-    let otp = |failed: &str| {
-        json!({"id": "o", "type": "two_factor_email", "outcomes": {"verified": "end", failed: "end", "failed_unverified": "end", "cancelled": "end", "error": "end"}})
-    };
+    let otp = |failed: &str| json!({"id": "o", "type": "two_factor_email", "outcomes": {"verified": "end", failed: "end", "failed_unverified": "end", "cancelled": "end", "error": "end"}});
     assert!(codes(&with(vec![otp("delivery_failed")])).is_empty());
     let rows = check(&with(vec![otp("deliveryFailed")]));
-    assert_eq!(rows.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(), vec!["missing_outcome", "unknown_outcome"]);
+    assert_eq!(
+        rows.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(),
+        vec!["missing_outcome", "unknown_outcome"]
+    );
     assert!(rows[1].message.contains("\"delivery_failed\""), "{}", rows[1].message);
 }
 
@@ -255,10 +293,17 @@ fn fixed_outcomes_must_be_a_map_of_ids() {
 
 #[test]
 fn conditional_outcomes() {
-    let conv = |outcomes: Value| json!({"id": "c", "type": "conversation", "prompt": "p", "outcomes": outcomes});
+    let conv =
+        |outcomes: Value| json!({"id": "c", "type": "conversation", "prompt": "p", "outcomes": outcomes});
     // With no outcomes, nothing leads on to the end node either.
-    assert_eq!(codes(&with(vec![conv(json!([]))])), vec![("empty_outcomes", "/1/outcomes".into()), ("unreachable_node", "/2".into())]);
-    assert_eq!(codes(&with(vec![conv(json!({"x": "end"}))])), vec![("invalid_field", "/1/outcomes".into()), ("unreachable_node", "/2".into())]);
+    assert_eq!(
+        codes(&with(vec![conv(json!([]))])),
+        vec![("empty_outcomes", "/1/outcomes".into()), ("unreachable_node", "/2".into())]
+    );
+    assert_eq!(
+        codes(&with(vec![conv(json!({"x": "end"}))])),
+        vec![("invalid_field", "/1/outcomes".into()), ("unreachable_node", "/2".into())]
+    );
     assert_eq!(
         codes(&with(vec![conv(json!([
             {"id": "a", "condition": "x", "targetNodeId": "end"},
@@ -276,7 +321,10 @@ fn conditional_outcomes() {
         ]
     );
     let validation = json!({"id": "v", "type": "data_validation", "validation": {"field": "age", "action": "exists"}, "outcomes": []});
-    assert_eq!(codes(&with(vec![validation])), vec![("empty_outcomes", "/1/outcomes".into()), ("unreachable_node", "/2".into())]);
+    assert_eq!(
+        codes(&with(vec![validation])),
+        vec![("empty_outcomes", "/1/outcomes".into()), ("unreachable_node", "/2".into())]
+    );
 }
 
 #[test]
@@ -290,8 +338,14 @@ fn targets_must_exist_and_not_loop_to_themselves() {
     assert_eq!(rows[0].path, "/1/outcomes/0/targetNodeId");
     assert_eq!(rows[0].node_id.as_deref(), Some("c"));
     let face_self = json!({"id": "f", "type": "face_scan", "outcomes": {"passed": "end", "notPassed": "f", "cancelled": "end", "error": "end"}});
-    assert_eq!(codes(&with(vec![talk("t", "f"), face_self])), vec![("self_loop", "/2/outcomes/notPassed".into())]);
-    assert_eq!(codes(&json!([{"id": "s", "type": "start", "outcome": "s"}, {"id": "end", "type": "end"}]))[0], ("self_loop", "/0/outcome".into()));
+    assert_eq!(
+        codes(&with(vec![talk("t", "f"), face_self])),
+        vec![("self_loop", "/2/outcomes/notPassed".into())]
+    );
+    assert_eq!(
+        codes(&json!([{"id": "s", "type": "start", "outcome": "s"}, {"id": "end", "type": "end"}]))[0],
+        ("self_loop", "/0/outcome".into())
+    );
 }
 
 // ---- graph ------------------------------------------------------------------------------
@@ -319,7 +373,10 @@ fn one_row_per_cycle_with_its_nodes_in_order() {
 fn unreachable_nodes_are_warnings() {
     let flow = with(vec![talk("a", "end"), talk("island", "end")]);
     let rows = check(&flow);
-    assert_eq!(rows.iter().map(|p| (p.code.as_str(), p.path.as_str())).collect::<Vec<_>>(), vec![("unreachable_node", "/2")]);
+    assert_eq!(
+        rows.iter().map(|p| (p.code.as_str(), p.path.as_str())).collect::<Vec<_>>(),
+        vec![("unreachable_node", "/2")]
+    );
     assert_eq!(rows[0].severity(), Severity::Warning);
     assert!(flow_is_valid(&flow));
 }
@@ -363,7 +420,11 @@ fn video_check_too_early() {
 fn every_code_is_exercised_by_these_tests() {
     let source = include_str!("tests.rs");
     for code in Code::ALL {
-        assert!(source.contains(&format!("\"{}\"", code.as_str())) || source.contains(&format!("Code::{code:?}")), "no test names {}", code.as_str());
+        assert!(
+            source.contains(&format!("\"{}\"", code.as_str())) || source.contains(&format!("Code::{code:?}")),
+            "no test names {}",
+            code.as_str()
+        );
     }
 }
 
@@ -392,7 +453,10 @@ fn every_problem_at_once_in_document_order() {
 
 #[test]
 fn seed_example_flows_only_warn_about_inconclusive() {
-    for file in ["tests/flows/seed-english-recognition-liveness.json", "tests/flows/seed-multilingual-recognition-liveness.json"] {
+    for file in [
+        "tests/flows/seed-english-recognition-liveness.json",
+        "tests/flows/seed-multilingual-recognition-liveness.json",
+    ] {
         let rows = check(&load(file));
         assert_eq!(
             rows.iter().map(|p| (p.code.as_str(), p.node_id.as_deref().unwrap())).collect::<Vec<_>>(),
@@ -407,7 +471,8 @@ fn a_flow_with_every_node_type_is_clean() {
     let flow = load("tests/flows/all-node-types.json");
     let rows = check(&flow);
     assert!(rows.is_empty(), "{rows:#?}");
-    let types: std::collections::BTreeSet<_> = flow.as_array().unwrap().iter().map(|n| n["type"].as_str().unwrap()).collect();
+    let types: std::collections::BTreeSet<_> =
+        flow.as_array().unwrap().iter().map(|n| n["type"].as_str().unwrap()).collect();
     assert_eq!(types.len(), 13);
 }
 
@@ -426,7 +491,13 @@ fn fixture_flows() {
             [doc.pointer("/flow"), doc.pointer("/settings/flow"), doc.pointer("/session/settings/flow")]
                 .into_iter()
                 .flatten()
-                .chain(doc["sessions"].as_array().into_iter().flatten().filter_map(|s| s.pointer("/settings/flow")))
+                .chain(
+                    doc["sessions"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|s| s.pointer("/settings/flow")),
+                )
                 .collect()
         };
         for flow in flows {
@@ -439,7 +510,9 @@ fn fixture_flows() {
                 Value::Null => vec!["not_an_array"],
                 // Start goes straight to liveness: the camera has had no time.
                 _ if name.starts_with("sdk-test") => vec!["video_check_too_early"],
-                _ if name.starts_with("session-object-docs") => vec!["inconclusive_defaulted", "video_check_too_early"],
+                _ if name.starts_with("session-object-docs") => {
+                    vec!["inconclusive_defaulted", "video_check_too_early"]
+                }
                 // start → end
                 _ => vec![],
             };
@@ -456,8 +529,10 @@ fn sdk_test_liveness_nodes_in_a_flow() {
         ("sdk-test-liveness-node-capture-unavailable.json", vec!["inconclusive_defaulted"]),
     ] {
         let node = load(&format!("tests/fixtures/facesign-api/{file}"));
-        let mut flow = vec![json!({"id": "start", "type": "start", "outcome": "greet"}), talk("greet", "liveness")];
-        let mut ends: Vec<&str> = node["outcomes"].as_object().unwrap().values().map(|v| v.as_str().unwrap()).collect();
+        let mut flow =
+            vec![json!({"id": "start", "type": "start", "outcome": "greet"}), talk("greet", "liveness")];
+        let mut ends: Vec<&str> =
+            node["outcomes"].as_object().unwrap().values().map(|v| v.as_str().unwrap()).collect();
         ends.dedup();
         flow.extend(ends.iter().map(|end| json!({"id": end, "type": "end"})));
         flow.push(node.clone());
@@ -477,7 +552,8 @@ fn edges_as_written_in_document_order() {
     let serde = flow_edges(&flow);
     let bytes = encode(&flow);
     let binary = flow_edges(Jsonb::from_bytes(&bytes));
-    let rows: Vec<(&str, Option<&str>, &str)> = serde.iter().map(|e| (e.source, e.outcome, e.target)).collect();
+    let rows: Vec<(&str, Option<&str>, &str)> =
+        serde.iter().map(|e| (e.source, e.outcome, e.target)).collect();
     let recognition: Vec<_> = rows.iter().filter(|r| r.0 == "r").cloned().collect();
     assert_eq!(rows[0], ("start", None, "r"));
     assert_eq!(recognition.len(), 2, "a non-string target is no edge; a missing node still is: {rows:?}");
@@ -493,7 +569,13 @@ fn edges_as_written_in_document_order() {
 fn chain(n: usize, close_cycle: bool) -> Value {
     let mut nodes = vec![json!({"id": "start", "type": "start", "outcome": "n0"})];
     for i in 0..n {
-        let next = if i + 1 < n { format!("n{}", i + 1) } else if close_cycle { "n0".into() } else { "end".into() };
+        let next = if i + 1 < n {
+            format!("n{}", i + 1)
+        } else if close_cycle {
+            "n0".into()
+        } else {
+            "end".into()
+        };
         nodes.push(talk(&format!("n{i}"), &next));
     }
     nodes.push(json!({"id": "end", "type": "end"}));
@@ -549,7 +631,18 @@ fn deeply_nested_documents_give_rows_not_a_stack_overflow() {
 
 #[test]
 fn every_json_type_in_every_field_never_panics() {
-    let samples = [json!(null), json!(true), json!(-1), json!(1e308), json!(""), json!("end"), json!([]), json!([1]), json!({}), json!({"a": 1})];
+    let samples = [
+        json!(null),
+        json!(true),
+        json!(-1),
+        json!(1e308),
+        json!(""),
+        json!("end"),
+        json!([]),
+        json!([1]),
+        json!({}),
+        json!({"a": 1}),
+    ];
     let base = load("tests/flows/all-node-types.json");
     for (i, node) in base.as_array().unwrap().iter().enumerate() {
         let keys: Vec<String> = node.as_object().unwrap().keys().cloned().collect();

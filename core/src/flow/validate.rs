@@ -143,7 +143,10 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
             let NodeInfo { node, id, node_type, owns_id } = self.nodes[i];
             if !node.is_object() {
                 sink.add(Code::NodeNotObject, Ptr::node(i), None, || {
-                    format!("Node {i} must be an object with an id and a type, not {}.", node.kind().described())
+                    format!(
+                        "Node {i} must be an object with an id and a type, not {}.",
+                        node.kind().described()
+                    )
                 });
                 continue;
             }
@@ -184,32 +187,45 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
             None => sink.add(Code::MissingId, Ptr::node(i), None, || {
                 format!("Node {i} has no id; give it a unique, non-empty string id.")
             }),
-            Some(id) => match id.as_str() {
-                Some(s) if !s.is_empty() => {
-                    if !owns_id {
-                        sink.add(Code::DuplicateId, Ptr::node(i).key("id"), Some(s), || {
+            Some(id) => {
+                match id.as_str() {
+                    Some(s) if !s.is_empty() => {
+                        if !owns_id {
+                            sink.add(Code::DuplicateId, Ptr::node(i).key("id"), Some(s), || {
                             let first = self.index[s];
                             format!("Node {i} reuses the id \"{s}\" of node {first}; node ids must be unique.")
                         });
+                        }
                     }
+                    _ => sink.add(Code::InvalidId, Ptr::node(i).key("id"), None, || {
+                        format!(
+                            "Node {i} has an id that is {}; it must be a non-empty string.",
+                            match id.as_str() {
+                                Some(_) => "empty",
+                                None => id.kind().described(),
+                            }
+                        )
+                    }),
                 }
-                _ => sink.add(Code::InvalidId, Ptr::node(i).key("id"), None, || {
-                    format!("Node {i} has an id that is {}; it must be a non-empty string.", match id.as_str() {
-                        Some(_) => "empty",
-                        None => id.kind().described(),
-                    })
-                }),
-            },
+            }
         }
     }
 
     /// The type's own fields, and fields the type does not define.
-    fn check_fields<S: Sink>(&self, sink: &mut S, i: usize, node: J, id: Option<&'a str>, ty: &'static NodeType) {
+    fn check_fields<S: Sink>(
+        &self,
+        sink: &mut S,
+        i: usize,
+        node: J,
+        id: Option<&'a str>,
+        ty: &'static NodeType,
+    ) {
         // Routing fields are checked with the outcomes; on an end node they are errors
         // (`end_has_outcomes`), not unknown fields.
         let what = || format!("{} node {}", ty.name, name(id, i));
         check_object_fields(sink, node, ty.fields, Ptr::node(i), id, &what, &|key| {
-            ty.defines_field(key) || (matches!(ty.routing, Routing::Terminal) && (key == "outcome" || key == "outcomes"))
+            ty.defines_field(key)
+                || (matches!(ty.routing, Routing::Terminal) && (key == "outcome" || key == "outcomes"))
         });
     }
 
@@ -238,20 +254,29 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
                 Routing::Single => match node.get("outcome") {
                     None => {
                         sink.add(Code::MissingField, Ptr::node(i), id, || {
-                            format!("Start node {} has no \"outcome\"; set it to the id of the first node.", name(id, i))
+                            format!(
+                                "Start node {} has no \"outcome\"; set it to the id of the first node.",
+                                name(id, i)
+                            )
                         });
                         return;
                     }
                     Some(o) if o.as_str().is_none_or(str::is_empty) => {
                         sink.add(Code::InvalidField, Ptr::node(i).key("outcome"), id, || {
-                            format!("Start node {}'s \"outcome\" must be the id of the first node, not {}.", name(id, i), described(o))
+                            format!(
+                                "Start node {}'s \"outcome\" must be the id of the first node, not {}.",
+                                name(id, i),
+                                described(o)
+                            )
                         });
                         return;
                     }
                     Some(_) => {}
                 },
                 Routing::Fixed { required, optional, defaulted } => {
-                    let Some(outcomes) = self.outcomes_of(sink, i, node, id, ty, Kind::Object) else { return };
+                    let Some(outcomes) = self.outcomes_of(sink, i, node, id, ty, Kind::Object) else {
+                        return;
+                    };
                     for key in required.iter() {
                         if outcomes.get(key).is_none() {
                             sink.add(Code::MissingOutcome, Ptr::node(i).key("outcomes").key(key), id, || {
@@ -308,7 +333,12 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
             let Some(target) = route.target else { return };
             let Some(target_id) = target.as_str().filter(|s| !s.is_empty()) else {
                 sink.add(Code::InvalidField, route.at, id, || {
-                    format!("Outcome {} of node {} must be the id of a node, not {}.", outcome_name(&route), name(id, i), described(target))
+                    format!(
+                        "Outcome {} of node {} must be the id of a node, not {}.",
+                        outcome_name(&route),
+                        name(id, i),
+                        described(target)
+                    )
                 });
                 return;
             };
@@ -324,7 +354,11 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
             }
             match self.index.get(target_id) {
                 None => sink.add(Code::UnknownTarget, route.at, id, || {
-                    format!("Outcome {} of node {} names \"{target_id}\", which is not the id of any node.", outcome_name(&route), name(id, i))
+                    format!(
+                        "Outcome {} of node {} names \"{target_id}\", which is not the id of any node.",
+                        outcome_name(&route),
+                        name(id, i)
+                    )
                 }),
                 Some(&t) if owns_id => self.graph.add_edge(i, t, route.at),
                 Some(_) => {}
@@ -333,11 +367,20 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
     }
 
     /// The node's `outcomes`, if present and of the `expected` JSON type; reports it if not.
-    fn outcomes_of<S: Sink>(&self, sink: &mut S, i: usize, node: J, id: Option<&str>, ty: &NodeType, expected: Kind) -> Option<J> {
+    fn outcomes_of<S: Sink>(
+        &self,
+        sink: &mut S,
+        i: usize,
+        node: J,
+        id: Option<&str>,
+        ty: &NodeType,
+        expected: Kind,
+    ) -> Option<J> {
         match node.get("outcomes") {
             None => {
                 sink.add(Code::MissingField, Ptr::node(i), id, || {
-                    let typo = if node.get("outcome").is_some() { " (it has \"outcome\", singular)" } else { "" };
+                    let typo =
+                        if node.get("outcome").is_some() { " (it has \"outcome\", singular)" } else { "" };
                     format!("The {} node {} has no \"outcomes\"{typo}.", ty.name, name(id, i))
                 });
                 None
@@ -348,7 +391,11 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
                         "The {} node {}'s \"outcomes\" must be {}, not {}.",
                         ty.name,
                         name(id, i),
-                        if expected == Kind::Object { "an object mapping each outcome to a node id" } else { "an array of {id, condition, targetNodeId}" },
+                        if expected == Kind::Object {
+                            "an object mapping each outcome to a node id"
+                        } else {
+                            "an array of {id, condition, targetNodeId}"
+                        },
                         o.kind().described()
                     )
                 });
@@ -425,7 +472,9 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
     }
 
     fn indices_of(&self, type_name: &str) -> Vec<usize> {
-        (0..self.nodes.len()).filter(|&i| self.nodes[i].node_type.is_some_and(|t| t.name == type_name)).collect()
+        (0..self.nodes.len())
+            .filter(|&i| self.nodes[i].node_type.is_some_and(|t| t.name == type_name))
+            .collect()
     }
 }
 
@@ -500,7 +549,10 @@ fn check_conditional_element<'a, J: JsonRef<'a>, S: Sink>(
     });
     if element.get("targetNodeId").is_none() {
         sink.add(Code::MissingField, at, node_id, || {
-            format!("Outcome #{k} of node {} has no \"targetNodeId\"; set it to the id of the next node.", name(node_id, i))
+            format!(
+                "Outcome #{k} of node {} has no \"targetNodeId\"; set it to the id of the next node.",
+                name(node_id, i)
+            )
         });
     }
     if let Some(outcome_id) = element.get("id").and_then(|v| v.as_str()).filter(|s| !s.is_empty()) {
@@ -580,7 +632,11 @@ fn check_value<'a, J: JsonRef<'a>, S: Sink>(
         Rule::Number { min, max, integer } => match value.as_f64() {
             None => invalid(sink, at, format!("must be a number, not {}", value.kind().described())),
             Some(n) => {
-                let bounds = if *max == f64::MAX { format!("at least {}", number(*min)) } else { format!("from {} to {}", number(*min), number(*max)) };
+                let bounds = if *max == f64::MAX {
+                    format!("at least {}", number(*min))
+                } else {
+                    format!("from {} to {}", number(*min), number(*max))
+                };
                 let kind = if *integer { "an integer" } else { "a number" };
                 if !n.is_finite() || n < *min || n > *max || (*integer && n.fract() != 0.0) {
                     invalid(sink, at, format!("must be {kind} {bounds}, not {}", number(n)));
@@ -595,15 +651,27 @@ fn check_value<'a, J: JsonRef<'a>, S: Sink>(
         }
         Rule::DocumentTypes => {
             if !value.is_array() || value.is_empty() {
-                invalid(sink, at, format!("must be a non-empty array of document types such as \"passport\", not {}", if value.is_array() { "an empty array" } else { value.kind().described() }));
+                invalid(
+                    sink,
+                    at,
+                    format!(
+                        "must be a non-empty array of document types such as \"passport\", not {}",
+                        if value.is_array() { "an empty array" } else { value.kind().described() }
+                    ),
+                );
                 return;
             }
             for (k, item) in value.elements().enumerate() {
                 let ok = item.as_str().is_some_and(|s| {
-                    !s.is_empty() && s.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+                    !s.is_empty()
+                        && s.split('-').all(|part| {
+                            !part.is_empty()
+                                && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                        })
                 });
                 if !ok {
-                    let got = item.as_str().map_or(item.kind().described().to_string(), |s| format!("\"{s}\""));
+                    let got =
+                        item.as_str().map_or(item.kind().described().to_string(), |s| format!("\"{s}\""));
                     invalid(sink, at.index(k), format!("must list kebab-case document types such as \"passport\" or \"residence-permit\", not {got}"));
                 }
             }
@@ -614,15 +682,26 @@ fn check_value<'a, J: JsonRef<'a>, S: Sink>(
                 return;
             }
             let whose = || format!("\"{f}\" of the {}", what());
-            check_object_fields(sink, value, fields, at, node_id, &whose, &|key| fields.iter().any(|s| s.name == key));
+            check_object_fields(sink, value, fields, at, node_id, &whose, &|key| {
+                fields.iter().any(|s| s.name == key)
+            });
         }
         Rule::FaceSource => {
             if !value.is_object() {
-                invalid(sink, at, format!("must be an object such as {{\"source\": \"faceScan\"}}, not {}", value.kind().described()));
+                invalid(
+                    sink,
+                    at,
+                    format!(
+                        "must be an object such as {{\"source\": \"faceScan\"}}, not {}",
+                        value.kind().described()
+                    ),
+                );
                 return;
             }
-            const SOURCE: &[Field] = &[Field { name: "source", required: true, rule: Rule::OneOf(FACE_SOURCES) }];
-            const KEY: &[Field] = &[Field { name: "providedDataKey", required: true, rule: Rule::Text { non_empty: true } }];
+            const SOURCE: &[Field] =
+                &[Field { name: "source", required: true, rule: Rule::OneOf(FACE_SOURCES) }];
+            const KEY: &[Field] =
+                &[Field { name: "providedDataKey", required: true, rule: Rule::Text { non_empty: true } }];
             let whose = || format!("\"{f}\" of the {}", what());
             let provided = value.get("source").and_then(|s| s.as_str()) == Some("providedData");
             let known = |key: &str| key == "source" || (provided && key == "providedDataKey");

@@ -53,10 +53,9 @@ fn open<'v>(buf: &mut Vec<u8>, value: &'v Value) -> Frame<'v> {
     // `close_child` gets for free by measuring from the previous child's end.
     pad_to_4(buf);
     let (header, children) = match value {
-        Value::Array(items) => (
-            FLAG_ARRAY | items.len() as u32,
-            items.iter().map(Child::Value).collect::<Vec<_>>(),
-        ),
+        Value::Array(items) => {
+            (FLAG_ARRAY | items.len() as u32, items.iter().map(Child::Value).collect::<Vec<_>>())
+        }
         Value::Object(map) => {
             let mut pairs: Vec<(&String, &Value)> = map.iter().collect();
             pairs.sort_by(|a, b| (a.0.len(), a.0.as_bytes()).cmp(&(b.0.len(), b.0.as_bytes())));
@@ -180,10 +179,7 @@ fn write_numeric(buf: &mut Vec<u8>, literal: &str) {
             padded.push(0);
         }
         weight = (point + lead) / 4 - 1;
-        digits = padded
-            .chunks(4)
-            .map(|g| g.iter().fold(0u16, |acc, d| acc * 10 + *d as u16))
-            .collect();
+        digits = padded.chunks(4).map(|g| g.iter().fold(0u16, |acc, d| acc * 10 + *d as u16)).collect();
         while digits.last() == Some(&0) {
             digits.pop();
         }

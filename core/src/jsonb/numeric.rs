@@ -53,8 +53,7 @@ pub fn to_f64(bytes: &[u8]) -> Option<f64> {
         SPECIAL => return None, // NaN and ±Infinity cannot appear in jsonb
         SHORT => {
             let magnitude = (header & SHORT_WEIGHT_MASK) as i32;
-            let weight =
-                if header & SHORT_WEIGHT_SIGN != 0 { magnitude - 64 } else { magnitude };
+            let weight = if header & SHORT_WEIGHT_SIGN != 0 { magnitude - 64 } else { magnitude };
             (header & SHORT_SIGN != 0, weight, &payload[2..])
         }
         sign => {

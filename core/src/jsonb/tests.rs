@@ -13,9 +13,7 @@ fn read_back(v: Jsonb) -> Value {
         Kind::Number => v.as_f64().map_or(Value::Null, |n| json!(n)),
         Kind::String => v.as_str().map_or(Value::Null, |s| Value::String(s.to_owned())),
         Kind::Array => Value::Array(v.elements().map(read_back).collect()),
-        Kind::Object => {
-            Value::Object(v.members().map(|(k, v)| (k.to_owned(), read_back(v))).collect())
-        }
+        Kind::Object => Value::Object(v.members().map(|(k, v)| (k.to_owned(), read_back(v))).collect()),
     }
 }
 
@@ -51,7 +49,8 @@ fn nested_containers_with_every_type() {
 
 #[test]
 fn more_than_32_entries_use_stored_offsets() {
-    let arr: Vec<Value> = (0..200).map(|i| if i % 3 == 0 { json!(i) } else { json!(format!("s{i}")) }).collect();
+    let arr: Vec<Value> =
+        (0..200).map(|i| if i % 3 == 0 { json!(i) } else { json!(format!("s{i}")) }).collect();
     round_trip(Value::Array(arr.clone()));
     let obj: serde_json::Map<String, Value> =
         (0..150).map(|i| (format!("key{i}"), arr[i % 200].clone())).collect();
