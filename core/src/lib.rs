@@ -5,6 +5,7 @@
 pub mod flow;
 pub mod json;
 pub mod jsonb;
+pub mod report;
 
 pub use json::{JsonRef, Kind};
 pub use jsonb::Jsonb;

@@ -1,10 +1,16 @@
 //! The `facesign` PostgreSQL extension: a thin shell over `facesign-core`. Each SQL function
-//! lives in the file named after it; the rules themselves live in the core crate.
+//! lives in the file named after it (`outcome` beside `node_outcomes`); the rules and readers
+//! themselves live in the core crate.
 
 ::pgrx::pg_module_magic!(name, version);
 
+mod composite;
 mod flow_edges;
 mod jsonb_arg;
+mod node_outcomes;
+mod risk_signals;
+mod session_summary;
+mod transcript;
 mod validate_flow;
 
 /// Required by `cargo pgrx test`; the SQL tests are pg_regress files under `tests/sql/`.

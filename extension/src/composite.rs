@@ -1,0 +1,46 @@
+//! Returning the extension's composite types and timestamps.
+
+use pgrx::heap_tuple::PgHeapTuple;
+use pgrx::prelude::*;
+use pgrx::{pg_sys, AllocatedByRust, IntoDatum, PgTupleDesc};
+
+/// Microseconds between the Unix epoch and PostgreSQL's (2000-01-01).
+const PG_EPOCH_OFFSET_MICROS: f64 = 946_684_800_000_000.0;
+
+/// Unix epoch milliseconds (how FaceSign documents hold time) as `timestamptz`, rounded to
+/// the microsecond like `to_timestamp(ms / 1000.0)`; `None` outside PostgreSQL's range.
+pub fn timestamptz_from_ms(ms: Option<f64>) -> Option<TimestampWithTimeZone> {
+    let micros = (ms? * 1000.0 - PG_EPOCH_OFFSET_MICROS).round();
+    // Timestamps run from 4713 BC to 294276 AD; anything past i64 is out anyway.
+    if !(-2.2e17..=9.2e18).contains(&micros) {
+        return None;
+    }
+    TimestampWithTimeZone::try_from(micros as i64).ok()
+}
+
+/// Forms the function's declared composite result (`RETURNS facesign.risk_signals`) from one
+/// datum per attribute, in order, in a single `heap_form_tuple` (setting attributes one by
+/// one would rebuild the tuple once per field).
+///
+/// # Safety
+/// `fcinfo` must be the calling function's, and each datum must be of its attribute's type.
+pub unsafe fn result_tuple(
+    fcinfo: pg_sys::FunctionCallInfo,
+    datums: impl IntoIterator<Item = Option<pg_sys::Datum>>,
+) -> PgHeapTuple<'static, AllocatedByRust> {
+    unsafe {
+        let mut tupdesc: pg_sys::TupleDesc = std::ptr::null_mut();
+        let class = pg_sys::get_call_result_type(fcinfo, std::ptr::null_mut(), &mut tupdesc);
+        if class != pg_sys::TypeFuncClass::TYPEFUNC_COMPOSITE || tupdesc.is_null() {
+            error!("facesign: the function must be declared to return a composite type");
+        }
+        let tupdesc = PgTupleDesc::from_pg_copy(tupdesc);
+        PgHeapTuple::from_datums(tupdesc, datums)
+            .unwrap_or_else(|e| error!("facesign: result does not match its composite type: {e}"))
+    }
+}
+
+/// A value's datum, for [`result_tuple`].
+pub fn datum<T: IntoDatum>(value: Option<T>) -> Option<pg_sys::Datum> {
+    value.and_then(IntoDatum::into_datum)
+}
