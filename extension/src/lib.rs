@@ -2,6 +2,9 @@
 //! lives in the file named after it (`outcome` beside `node_outcomes`); the rules and readers
 //! themselves live in the core crate.
 
+// pgrx needs TableIterator column lists spelled out in each signature.
+#![allow(clippy::type_complexity)]
+
 ::pgrx::pg_module_magic!(name, version);
 
 mod composite;
