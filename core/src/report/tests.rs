@@ -928,3 +928,15 @@ fn deeply_nested_documents_do_not_overflow() {
     std::mem::forget(wrapper);
     std::mem::forget(video_doc);
 }
+
+/// The hand-written sessions of tests/sessions (the SQL tests' and benchmarks' inputs) read
+/// the same through both representations.
+#[test]
+fn test_sessions() {
+    for file in ["complete-kyc-object-video.json", "complete-deepfake-array-video.json", "incomplete-legacy-snake-case.json"] {
+        let doc = load(&format!("tests/sessions/{file}"));
+        let read = check(&doc);
+        assert!(read.has_report, "{file}");
+        assert!(read.summary.id.is_some(), "{file}");
+    }
+}

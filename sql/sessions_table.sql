@@ -1,0 +1,31 @@
+-- Stored FaceSign sessions: one row per session, the document as `GET /sessions/{id}`
+-- returns it (its `session` object), with the columns people filter on generated from it by
+-- the extension's readers. Apply after `CREATE EXTENSION facesign;`.
+--
+-- Every facesign function is IMMUTABLE, so it can stand in a generated column, a CHECK and
+-- an index expression. Generated columns are computed once, when a row is written.
+
+CREATE TABLE IF NOT EXISTS sessions (
+    session             jsonb NOT NULL,
+    id                  text GENERATED ALWAYS AS ((facesign.session_summary(session)).id) STORED NOT NULL,
+    status              text GENERATED ALWAYS AS ((facesign.session_summary(session)).status) STORED,
+    created_at          timestamptz GENERATED ALWAYS AS ((facesign.session_summary(session)).created_at) STORED,
+    client_reference_id text GENERATED ALWAYS AS ((facesign.session_summary(session)).client_reference_id) STORED,
+    CONSTRAINT sessions_pkey PRIMARY KEY (id),
+    -- A flow in the SDK-head array format must be valid. Sessions stored before it (the
+    -- older {nodes, edges} object, or no flow) are history and are kept as they are.
+    CONSTRAINT session_flow_is_valid CHECK (
+        jsonb_typeof(session -> 'settings' -> 'flow') IS DISTINCT FROM 'array'
+        OR facesign.flow_is_valid(session -> 'settings' -> 'flow'))
+);
+
+-- A user's sessions over time (impossible travel, device churn, "last verification of …").
+CREATE INDEX IF NOT EXISTS sessions_client_reference_id_created_at
+    ON sessions (client_reference_id, created_at);
+-- Time windows and incremental exports.
+CREATE INDEX IF NOT EXISTS sessions_created_at ON sessions (created_at);
+-- Work queues: sessions still in progress or waiting for delayed report fields.
+CREATE INDEX IF NOT EXISTS sessions_status ON sessions (status) WHERE status <> 'complete';
+-- "Which sessions failed liveness?" without reading every report.
+CREATE INDEX IF NOT EXISTS sessions_liveness_outcome
+    ON sessions ((facesign.outcome(session, 'liveness_detection')));
