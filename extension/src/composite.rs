@@ -20,7 +20,9 @@ pub fn timestamptz_from_ms(ms: Option<f64>) -> Option<TimestampWithTimeZone> {
 
 /// Forms the function's declared composite result (`RETURNS facesign.risk_signals`) from one
 /// datum per attribute, in order, in a single `heap_form_tuple` (setting attributes one by
-/// one would rebuild the tuple once per field).
+/// one would rebuild the tuple once per field). The result type's descriptor is looked up
+/// once per call site and kept in `fn_extra` (lifetime of the query's function cache), so a
+/// row costs no catalog work.
 ///
 /// # Safety
 /// `fcinfo` must be the calling function's, and each datum must be of its attribute's type.
@@ -29,12 +31,20 @@ pub unsafe fn result_tuple(
     datums: impl IntoIterator<Item = Option<pg_sys::Datum>>,
 ) -> PgHeapTuple<'static, AllocatedByRust> {
     unsafe {
-        let mut tupdesc: pg_sys::TupleDesc = std::ptr::null_mut();
-        let class = pg_sys::get_call_result_type(fcinfo, std::ptr::null_mut(), &mut tupdesc);
-        if class != pg_sys::TypeFuncClass::TYPEFUNC_COMPOSITE || tupdesc.is_null() {
-            error!("facesign: the function must be declared to return a composite type");
+        let flinfo = (*fcinfo).flinfo;
+        let mut tupdesc = (*flinfo).fn_extra as pg_sys::TupleDesc;
+        if tupdesc.is_null() {
+            // Allocated in fn_mcxt, which lives as long as fn_extra does.
+            let old = pg_sys::MemoryContextSwitchTo((*flinfo).fn_mcxt);
+            let class = pg_sys::get_call_result_type(fcinfo, std::ptr::null_mut(), &mut tupdesc);
+            pg_sys::MemoryContextSwitchTo(old);
+            if class != pg_sys::TypeFuncClass::TYPEFUNC_COMPOSITE || tupdesc.is_null() {
+                error!("facesign: the function must be declared to return a composite type");
+            }
+            (*flinfo).fn_extra = tupdesc.cast();
         }
-        let tupdesc = PgTupleDesc::from_pg_copy(tupdesc);
+        // Borrowed from the cache: neither released nor freed when the tuple is dropped.
+        let tupdesc = PgTupleDesc::from_pg_unchecked(tupdesc);
         PgHeapTuple::from_datums(tupdesc, datums)
             .unwrap_or_else(|e| error!("facesign: result does not match its composite type: {e}"))
     }

@@ -933,7 +933,11 @@ fn deeply_nested_documents_do_not_overflow() {
 /// the same through both representations.
 #[test]
 fn test_sessions() {
-    for file in ["complete-kyc-object-video.json", "complete-deepfake-array-video.json", "incomplete-legacy-snake-case.json"] {
+    for file in [
+        "complete-kyc-object-video.json",
+        "complete-deepfake-array-video.json",
+        "incomplete-legacy-snake-case.json",
+    ] {
         let doc = load(&format!("tests/sessions/{file}"));
         let read = check(&doc);
         assert!(read.has_report, "{file}");
