@@ -69,6 +69,15 @@ impl<'fcx> JsonbArg<'fcx> {
 
     /// Detoasts `datum` (at most one copy, in `CurrentMemoryContext`) and borrows its data.
     ///
+    /// The argument of a raw `LANGUAGE c` function (see `materialize.rs`).
+    ///
+    /// # Safety
+    /// `datum` must be a non-null `jsonb` datum valid for `'fcx`, read in a memory context
+    /// that outlives `'fcx`.
+    pub unsafe fn from_datum(datum: pg_sys::Datum) -> JsonbArg<'fcx> {
+        unsafe { Self::from_varlena(datum.cast_mut_ptr()) }
+    }
+
     /// # Safety
     /// `datum` must be a non-null pointer to a `jsonb` varlena (possibly toasted) that stays
     /// valid, unchanged, for `'fcx`, and `CurrentMemoryContext` must outlive `'fcx`.

@@ -10,6 +10,7 @@
 mod composite;
 mod flow_edges;
 mod jsonb_arg;
+mod materialize;
 mod node_outcomes;
 mod risk_signals;
 mod session_summary;

@@ -5,27 +5,45 @@ use pgrx::prelude::*;
 
 use crate::composite::timestamptz_from_ms;
 use crate::jsonb_arg::JsonbArg;
+use crate::materialize::{materialize, value};
 
-/// One row per `nodeReports` entry, in order, `ordinal` from 1; a legacy
-/// `passedTransitionId` is read as the outcome. Takes a whole session or a bare report.
-#[pg_extern(immutable, strict, parallel_safe, cost = 20)]
-fn node_outcomes<'a>(
-    doc: JsonbArg<'a>,
-) -> TableIterator<
-    'a,
-    (
-        name!(ordinal, i32),
-        name!(node_id, Option<&'a str>),
-        name!(node_type, Option<&'a str>),
-        name!(outcome, Option<&'a str>),
-        name!(created_at, Option<TimestampWithTimeZone>),
-    ),
-> {
-    let rows = facesign_core::report::node_outcomes(doc.doc());
-    TableIterator::new(
-        rows.into_iter()
-            .map(|r| (r.ordinal, r.node_id, r.node_type, r.outcome, timestamptz_from_ms(r.created_at_ms))),
-    )
+pgrx::extension_sql!(
+    r#"
+-- One row per nodeReports entry, in order, ordinal from 1; a legacy passedTransitionId is
+-- read as the outcome. Takes a whole session or a bare report.
+CREATE FUNCTION node_outcomes(doc jsonb)
+RETURNS TABLE (ordinal int, node_id text, node_type text, outcome text, created_at timestamptz)
+IMMUTABLE STRICT PARALLEL SAFE COST 20 ROWS 12
+LANGUAGE c AS 'MODULE_PATHNAME', 'facesign_node_outcomes';
+"#,
+    name = "node_outcomes"
+);
+
+/// `facesign.node_outcomes(doc jsonb)`, in materialize mode (see `materialize.rs`).
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn facesign_node_outcomes(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
+    // SAFETY: declared above as STRICT, one jsonb argument, five columns.
+    unsafe {
+        materialize(fcinfo, 5, |doc, rows| {
+            for r in facesign_core::report::node_outcomes(doc.doc()) {
+                rows.put([
+                    value(Some(r.ordinal)),
+                    value(r.node_id),
+                    value(r.node_type),
+                    value(r.outcome),
+                    value(timestamptz_from_ms(r.created_at_ms)),
+                ]);
+            }
+        })
+    }
+}
+
+#[unsafe(no_mangle)]
+#[doc(hidden)]
+pub extern "C" fn pg_finfo_facesign_node_outcomes() -> &'static pg_sys::Pg_finfo_record {
+    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+    &V1
 }
 
 /// The outcome of the last node report of `node_type` (`'liveness_detection'`, …), or NULL.
@@ -33,9 +51,3 @@ fn node_outcomes<'a>(
 fn outcome<'a>(doc: JsonbArg<'a>, node_type: &str) -> Option<&'a str> {
     facesign_core::report::outcome(doc.doc(), node_type)
 }
-
-pgrx::extension_sql!(
-    "ALTER FUNCTION node_outcomes(jsonb) ROWS 12;",
-    name = "node_outcomes_rows",
-    requires = [node_outcomes]
-);

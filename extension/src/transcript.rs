@@ -3,30 +3,42 @@
 use pgrx::prelude::*;
 
 use crate::composite::timestamptz_from_ms;
-use crate::jsonb_arg::JsonbArg;
-
-/// One row per transcript phrase, in order: `speaker` is `avatar` (`isAvatar` true) or
-/// `user`. Takes a whole session or a bare report.
-#[pg_extern(immutable, strict, parallel_safe, cost = 20)]
-fn transcript<'a>(
-    doc: JsonbArg<'a>,
-) -> TableIterator<
-    'a,
-    (
-        name!(ordinal, i32),
-        name!(speaker, Option<&'static str>),
-        name!(text, Option<&'a str>),
-        name!(created_at, Option<TimestampWithTimeZone>),
-    ),
-> {
-    let rows = facesign_core::report::transcript(doc.doc());
-    TableIterator::new(
-        rows.into_iter().map(|p| (p.ordinal, p.speaker, p.text, timestamptz_from_ms(p.created_at_ms))),
-    )
-}
+use crate::materialize::{materialize, value};
 
 pgrx::extension_sql!(
-    "ALTER FUNCTION transcript(jsonb) ROWS 20;",
-    name = "transcript_rows",
-    requires = [transcript]
+    r#"
+-- One row per transcript phrase, in order: speaker is 'avatar' (isAvatar true) or 'user'.
+-- Takes a whole session or a bare report.
+CREATE FUNCTION transcript(doc jsonb)
+RETURNS TABLE (ordinal int, speaker text, text text, created_at timestamptz)
+IMMUTABLE STRICT PARALLEL SAFE COST 20 ROWS 20
+LANGUAGE c AS 'MODULE_PATHNAME', 'facesign_transcript';
+"#,
+    name = "transcript"
 );
+
+/// `facesign.transcript(doc jsonb)`, in materialize mode (see `materialize.rs`).
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn facesign_transcript(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
+    // SAFETY: declared above as STRICT, one jsonb argument, four columns.
+    unsafe {
+        materialize(fcinfo, 4, |doc, rows| {
+            for p in facesign_core::report::transcript(doc.doc()) {
+                rows.put([
+                    value(Some(p.ordinal)),
+                    value(p.speaker),
+                    value(p.text),
+                    value(timestamptz_from_ms(p.created_at_ms)),
+                ]);
+            }
+        })
+    }
+}
+
+#[unsafe(no_mangle)]
+#[doc(hidden)]
+pub extern "C" fn pg_finfo_facesign_transcript() -> &'static pg_sys::Pg_finfo_record {
+    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+    &V1
+}
