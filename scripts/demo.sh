@@ -2,7 +2,7 @@
 # The main job, end to end on an embedded default: build and install the extension, start a
 # private PostgreSQL 15 cluster (in .facesign/ of this checkout, reused on the next run),
 # store the example flows in the reference table, show what validation says about them and
-# about a broken flow, and stop the cluster again.
+# about a broken flow, store the test sessions and read their reports, and stop the cluster.
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 
@@ -42,6 +42,25 @@ psql_db -d "$DB" -f sql/examples/validate_flows.sql
 
 step "The stored flows as graphs (sql/examples/flow_graph.sql, first rows)"
 psql_db -d "$DB" -f sql/examples/flow_graph.sql | head -20
+
+step "Storing sessions (tests/sessions/*.json) in sql/sessions_table.sql"
+psql_db -d "$DB" -f sql/sessions_table.sql
+for file in tests/sessions/*.json; do
+  echo "INSERT INTO sessions (session) VALUES (:'doc') RETURNING id, status, created_at, client_reference_id" \
+    | psql_db -d "$DB" -v doc="$(cat "$file")" -t | grep -v "^$"
+done
+
+step "Risk signals of each session (facesign.risk_signals)"
+psql_db -d "$DB" -c "SELECT s.id, r.liveness, r.deepfake_verdict, r.real_person, r.country, r.city,
+  r.anonymizer, r.video_suspicious, r.video_high_risk, r.is_bot
+  FROM sessions s CROSS JOIN LATERAL facesign.risk_signals(s.session) AS r ORDER BY s.created_at"
+
+step "Pass or fail per session (sql/examples/verification_decision.sql)"
+psql_db -d "$DB" -f sql/examples/verification_decision.sql
+
+step "Node outcomes of the deepfake session (facesign.node_outcomes)"
+psql_db -d "$DB" -c "SELECT n.* FROM sessions s CROSS JOIN LATERAL facesign.node_outcomes(s.session) AS n
+  WHERE s.id = 'Qz81mNa0PwX3kT5vLc2R'"
 
 step "Done"
 echo "The cluster's data stays in $PGDATA_DIR; the next run reuses it (and its port, $PGPORT)."
