@@ -7,8 +7,8 @@ cd "$ROOT"
 
 setup_machine
 
-step "Library tests (facesign-core)"
-cargo test -p facesign-core --profile "$CARGO_PROFILE"
+step "Library tests (facesign-core) and analytics tests (facesign-analytics)"
+cargo test -p facesign-core -p facesign-analytics --profile "$CARGO_PROFILE"
 
 install_extension
 cluster_start
