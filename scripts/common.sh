@@ -23,6 +23,7 @@ setup_machine() {
   ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || need+=(libclang-dev)
   command -v sudo >/dev/null || need+=(sudo)
   command -v runuser >/dev/null || need+=(util-linux)
+  command -v openssl >/dev/null || need+=(openssl)
   if [ ${#need[@]} -gt 0 ]; then
     step "Installing Debian packages: ${need[*]}"
     [ "$(id -u)" = 0 ] || fail "installing ${need[*]} needs root; run as root or install them first"
@@ -64,10 +65,32 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# A private certificate authority and a server certificate for localhost, so clients can be
+# tested with sslmode=verify-full; and a second, unrelated CA that must be refused.
+cluster_tls() {
+  TLS_DIR="$(dirname "$PGDATA_DIR")/tls"
+  [ -f "$TLS_DIR/server.pem" ] && return 0
+  mkdir -p "$TLS_DIR"
+  (
+    cd "$TLS_DIR"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=facesign test CA" \
+      -keyout ca.key -out ca.pem 2>/dev/null
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=unrelated CA" \
+      -keyout wrong-ca.key -out wrong-ca.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' > server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+      -extfile server.ext -out server.pem 2>/dev/null
+  )
+  chown postgres "$TLS_DIR/server.key" "$TLS_DIR/server.pem"
+  chmod 600 "$TLS_DIR/server.key"
+}
+
 cluster_start() {
   cluster_paths
   mkdir -p "$(dirname "$PGDATA_DIR")" "$PGSOCKET_DIR"
   chown postgres "$(dirname "$PGDATA_DIR")" "$PGSOCKET_DIR"
+  cluster_tls
   if [ ! -f "$PGDATA_DIR/PG_VERSION" ]; then
     step "Creating a private PostgreSQL 15 cluster in $PGDATA_DIR"
     runuser -u postgres -- "$PG_BIN/initdb" -D "$PGDATA_DIR" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
@@ -82,10 +105,12 @@ cluster_start() {
     echo "$port" | runuser -u postgres -- tee "$PGDATA_DIR/facesign.port" >/dev/null
     step "Starting PostgreSQL on port $port (socket in $PGSOCKET_DIR)"
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$CLUSTER_LOG" -w -t 60 start \
-      -o "-p $port -k $PGSOCKET_DIR -c listen_addresses=127.0.0.1 -c max_parallel_workers_per_gather=2" >/dev/null \
+      -o "-p $port -k $PGSOCKET_DIR -c listen_addresses=127.0.0.1 -c max_parallel_workers_per_gather=2 \
+          -c ssl=on -c ssl_cert_file=$TLS_DIR/server.pem -c ssl_key_file=$TLS_DIR/server.key" >/dev/null \
       || fail "PostgreSQL did not start; see $CLUSTER_LOG"
   fi
   export PGHOST="$PGSOCKET_DIR" PGPORT="$port" PGUSER=postgres
+  export FACESIGN_TLS_CA="$TLS_DIR/ca.pem" FACESIGN_TLS_WRONG_CA="$TLS_DIR/wrong-ca.pem"
 }
 
 cluster_stop() {

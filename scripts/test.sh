@@ -7,12 +7,14 @@ cd "$ROOT"
 
 setup_machine
 
-step "Library tests (facesign-core) and analytics tests (facesign-analytics)"
-cargo test -p facesign-core -p facesign-analytics --profile "$CARGO_PROFILE"
-
 install_extension
 cluster_start
 trap cluster_stop EXIT
+
+# The analytics tests load into this cluster, over its socket and over TLS on 127.0.0.1.
+export FACESIGN_TEST_DSN="host=$PGHOST port=$PGPORT user=postgres"
+step "Library tests (facesign-core) and analytics tests (facesign-analytics)"
+cargo test -p facesign-core -p facesign-analytics --profile "$CARGO_PROFILE"
 
 step "SQL tests (pg_regress) against PostgreSQL 15"
 OUT="$(mktemp -d)"

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use facesign_analytics::connect::Target;
 use facesign_analytics::generate::{self, Config, Rates};
+use facesign_analytics::load::{self, LoadOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
@@ -42,10 +44,62 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Load NDJSON sessions into PostgreSQL over COPY. Idempotent: rerunning, or loading a
+    /// file that overlaps one loaded before, adds no duplicate, and a session that progressed
+    /// (inProgress to complete, delayed node reports arriving) replaces the stored one.
+    Load {
+        /// NDJSON file of Session objects (or GET /sessions/{id} responses), one per line.
+        #[arg(long)]
+        input: PathBuf,
+        /// libpq connection string or URL, e.g. postgres://user@host/db?sslmode=verify-full;
+        /// without it the PG* variables apply (PGHOST, PGPORT, PGUSER, PGPASSWORD,
+        /// PGDATABASE, PGSSLMODE, PGSSLROOTCERT).
+        #[arg(long, env = "FACESIGN_DSN", hide_env_values = true)]
+        dsn: Option<String>,
+        /// Table to load into: the reference schema's `sessions` (created when missing) or
+        /// another table with a `session jsonb` column and a unique `id`.
+        #[arg(long, default_value = "sessions")]
+        table: String,
+        /// Sessions per batch (one COPY and one transaction each).
+        #[arg(long, default_value_t = 5_000)]
+        batch: usize,
+    },
 }
 
 fn main() -> Result<()> {
     match Cli::parse().command {
+        Command::Load { input, dsn, table, batch } => {
+            let target = Target::resolve(dsn.as_deref())?;
+            let file = std::fs::File::open(&input)
+                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", input.display()))?;
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let summary = runtime.block_on(async {
+                let mut client = target.connect().await?;
+                eprintln!("loading {} into {} ({})", input.display(), table, target.describe());
+                let bar = ProgressBar::new_spinner().with_style(ProgressStyle::with_template(
+                    "{spinner} {human_pos} lines  {per_sec}  {elapsed}",
+                )?);
+                let options = LoadOptions { table: table.clone(), batch: batch.max(1) };
+                let reader = std::io::BufReader::with_capacity(1 << 20, file);
+                let summary = load::load(&mut client, reader, &options, |n| bar.set_position(n)).await;
+                bar.finish_and_clear();
+                summary
+            })?;
+            println!(
+                "{} lines: {} sessions loaded, {} updated, {} unchanged, {} rejected",
+                summary.lines,
+                summary.inserted,
+                summary.updated,
+                summary.unchanged,
+                summary.rejected.len()
+            );
+            for (line, reason) in summary.rejected.iter().take(20) {
+                println!("  line {line}: {reason}");
+            }
+            if summary.rejected.len() > 20 {
+                println!("  … and {} more", summary.rejected.len() - 20);
+            }
+        }
         Command::Generate { seed, sessions, users, start, days, out, threads } => {
             let config = Config {
                 seed,

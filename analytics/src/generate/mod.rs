@@ -122,7 +122,7 @@ pub struct Summary {
 }
 
 /// Users rendered per block: big enough to keep a core busy, small enough to bound memory.
-const USERS_PER_BLOCK: u64 = 512;
+const USERS_PER_BLOCK: u64 = 128;
 
 /// One rendered block: its NDJSON lines and its label rows.
 struct Block {

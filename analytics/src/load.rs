@@ -1,0 +1,285 @@
+//! `facesign-analytics load`: NDJSON sessions into a PostgreSQL table over `COPY`, in batches,
+//! each its own transaction. Idempotent: a session already stored is replaced only by a
+//! version that progressed further (status, then node reports, transcript, video analysis),
+//! so a rerun or an overlapping file adds no duplicate and never moves a session backwards.
+
+use std::io::BufRead;
+
+use anyhow::{bail, Context, Result};
+use bytes::{BufMut, BytesMut};
+use futures_util::SinkExt;
+use tokio_postgres::Client;
+
+/// The reference schema, applied when loading into the default table.
+const SESSIONS_TABLE_SQL: &str = include_str!("../../sql/sessions_table.sql");
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct LoadSummary {
+    pub lines: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// (line number, reason)
+    pub rejected: Vec<(u64, String)>,
+}
+
+pub struct LoadOptions {
+    /// Target table; `sessions` (the reference schema, created when missing) by default.
+    pub table: String,
+    pub batch: usize,
+}
+
+/// How far a session has got: status (created < inProgress < complete or incomplete), then
+/// node reports, transcript turns, then whether the delayed video analysis has arrived.
+/// Read by the library's `session_summary`, the same reader as the extension's.
+pub type Progress = (i32, i32, i32, bool);
+
+pub fn progress_of(session: &serde_json::Value) -> Progress {
+    let summary = facesign_core::report::session_summary(session);
+    let status = match summary.status {
+        Some("complete" | "incomplete" | "canceled") => 2,
+        Some("inProgress" | "processing") => 1,
+        _ => 0,
+    };
+    let video = facesign_core::report::report_of(session).is_some_and(|r| r.get("videoAIAnalysis").is_some());
+    (status, summary.node_reports.unwrap_or(0), summary.transcript_turns.unwrap_or(0), video)
+}
+
+/// The same reading in SQL, over a stored session document: four columns.
+fn progress_sql(doc: &str) -> String {
+    format!(
+        "CASE {doc}->>'status' WHEN 'complete' THEN 2 WHEN 'incomplete' THEN 2 WHEN 'canceled' THEN 2 \
+         WHEN 'inProgress' THEN 1 WHEN 'processing' THEN 1 ELSE 0 END, \
+         coalesce((facesign.session_summary({doc})).node_reports, 0), \
+         coalesce((facesign.session_summary({doc})).transcript_turns, 0), \
+         coalesce({doc}->'report' ? 'videoAIAnalysis', false)"
+    )
+}
+
+/// A line ready to load.
+pub struct Checked {
+    pub line: u64,
+    pub id: String,
+    pub progress: Progress,
+    pub session: String,
+}
+
+/// Quotes an identifier, allowing `schema.table`.
+fn quote_table(name: &str) -> Result<String> {
+    if name.is_empty() || name.split('.').count() > 2 {
+        bail!("--table must be a table name, optionally schema-qualified, not {name:?}");
+    }
+    Ok(name.split('.').map(|p| format!("\"{}\"", p.replace('"', "\"\""))).collect::<Vec<_>>().join("."))
+}
+
+/// The session on a line, or why it cannot be loaded. Checks what the reference table's
+/// CHECK would refuse (an invalid array flow) here, with the library's validator, so one bad
+/// session does not fail its whole batch.
+fn check_line(number: u64, line: &str) -> std::result::Result<Checked, String> {
+    let value: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    // A GET /sessions/{id} response wraps the session.
+    let wrapped = matches!(value.get("session"), Some(inner) if inner.is_object());
+    let session = if wrapped { &value["session"] } else { &value };
+    if !session.is_object() {
+        return Err("not a Session object".into());
+    }
+    let Some(id) = session.get("id").and_then(|id| id.as_str()).filter(|id| !id.is_empty()) else {
+        return Err("the session has no string \"id\"".into());
+    };
+    if let Some(flow) = session.pointer("/settings/flow").filter(|f| f.is_array()) {
+        if !facesign_core::flow::flow_is_valid(flow) {
+            return Err("its flow is not valid (facesign.validate_flow says why)".into());
+        }
+    }
+    Ok(Checked {
+        line: number,
+        id: id.to_owned(),
+        progress: progress_of(session),
+        session: if wrapped { session.to_string() } else { line.to_owned() },
+    })
+}
+
+/// Appends `text` as a COPY text-format field.
+fn copy_field(buf: &mut BytesMut, text: &str) {
+    for &b in text.as_bytes() {
+        match b {
+            b'\\' => buf.put_slice(b"\\\\"),
+            b'\t' => buf.put_slice(b"\\t"),
+            b'\n' => buf.put_slice(b"\\n"),
+            b'\r' => buf.put_slice(b"\\r"),
+            b => buf.put_u8(b),
+        }
+    }
+}
+
+/// Creates the reference table (and the extension) when loading into the default table.
+pub async fn prepare(client: &Client, options: &LoadOptions) -> Result<()> {
+    if options.table == "sessions" {
+        client
+            .batch_execute("CREATE EXTENSION IF NOT EXISTS facesign")
+            .await
+            .context("the facesign extension is needed (install it on the server: scripts/demo.sh does)")?;
+        client.batch_execute(SESSIONS_TABLE_SQL).await.context("creating the sessions table")?;
+    }
+    Ok(())
+}
+
+/// Streams `rows` (already COPY-text encoded, one per line) into `COPY … FROM STDIN`.
+async fn copy_rows(
+    tx: &tokio_postgres::Transaction<'_>,
+    statement: &str,
+    rows: impl Iterator<Item = BytesMut>,
+) -> Result<()> {
+    let sink = tx.copy_in(statement).await?;
+    futures_util::pin_mut!(sink);
+    let mut buf = BytesMut::with_capacity(1 << 20);
+    for row in rows {
+        buf.extend_from_slice(&row);
+        if buf.len() > (1 << 20) {
+            sink.send(buf.split().freeze()).await?;
+        }
+    }
+    sink.send(buf.freeze()).await?;
+    sink.finish().await?;
+    Ok(())
+}
+
+async fn load_batch(
+    client: &mut Client,
+    table: &str,
+    batch: &mut Vec<Checked>,
+    summary: &mut LoadSummary,
+) -> Result<()> {
+    // Within a batch, keep each session's most progressed version (then the latest line).
+    batch.sort_by(|a, b| a.id.cmp(&b.id).then(b.progress.cmp(&a.progress)).then(b.line.cmp(&a.line)));
+    batch.dedup_by(|later, kept| later.id == kept.id);
+    let tx = client.transaction().await?;
+    // Which of these sessions are stored already, and how far they had got.
+    let ids: Vec<&str> = batch.iter().map(|c| c.id.as_str()).collect();
+    let stored: std::collections::HashMap<String, Progress> = tx
+        .query(
+            format!("SELECT id, {} FROM {table} AS t WHERE id = ANY($1)", progress_sql("t.session")).as_str(),
+            &[&ids],
+        )
+        .await
+        .with_context(|| format!("reading {table}"))?
+        .into_iter()
+        .map(|r| (r.get(0), (r.get(1), r.get(2), r.get(3), r.get(4))))
+        .collect();
+    let encode = |c: &Checked| {
+        let mut row = BytesMut::with_capacity(c.session.len() + 64);
+        copy_field(&mut row, &c.session);
+        row.put_u8(b'\n');
+        row
+    };
+    // New sessions go straight into the table: the generated columns and the CHECK read each
+    // document while it is still in memory, before PostgreSQL compresses it.
+    let new: Vec<&Checked> = batch.iter().filter(|c| !stored.contains_key(&c.id)).collect();
+    if !new.is_empty() {
+        copy_rows(&tx, &format!("COPY {table} (session) FROM STDIN"), new.iter().map(|c| encode(c)))
+            .await
+            .with_context(|| format!("copying into {table} (is another load writing the same sessions?)"))?;
+    }
+    // Stored sessions this batch moves forward.
+    let forward: Vec<&Checked> =
+        batch.iter().filter(|c| stored.get(&c.id).is_some_and(|p| c.progress > *p)).collect();
+    for c in &forward {
+        tx.execute(
+            format!("UPDATE {table} SET session = $1::text::jsonb WHERE id = $2").as_str(),
+            &[&c.session, &c.id],
+        )
+        .await
+        .with_context(|| format!("updating {table}"))?;
+    }
+    tx.commit().await?;
+    summary.inserted += new.len() as u64;
+    summary.updated += forward.len() as u64;
+    summary.unchanged += (batch.len() - new.len() - forward.len()) as u64;
+    Ok(())
+}
+
+/// Loads every line of `input`, calling `progress` with the lines read so far.
+pub async fn load(
+    client: &mut Client,
+    input: impl BufRead,
+    options: &LoadOptions,
+    mut progress: impl FnMut(u64),
+) -> Result<LoadSummary> {
+    let table = quote_table(&options.table)?;
+    prepare(client, options).await?;
+    let mut summary = LoadSummary::default();
+    let mut batch: Vec<Checked> = Vec::with_capacity(options.batch);
+    for (i, line) in input.lines().enumerate() {
+        let number = i as u64 + 1;
+        let line = line.with_context(|| format!("reading line {number}"))?;
+        summary.lines = number;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match check_line(number, &line) {
+            Ok(checked) => batch.push(checked),
+            Err(reason) => summary.rejected.push((number, reason)),
+        }
+        if batch.len() >= options.batch {
+            load_batch(client, &table, &mut batch, &mut summary).await?;
+            batch.clear();
+            progress(number);
+        }
+    }
+    if !batch.is_empty() {
+        load_batch(client, &table, &mut batch, &mut summary).await?;
+    }
+    progress(summary.lines);
+    summary.rejected.sort();
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_checked_and_unwrapped() {
+        let ok = check_line(1, "{\"id\": \"abc\", \"status\": \"inProgress\"}").unwrap();
+        assert_eq!((ok.id.as_str(), ok.progress), ("abc", (1, 0, 0, false)));
+        let unwrapped = check_line(2, "{\"session\": {\"id\": \"abc\"}, \"clientSecret\": {}}").unwrap();
+        assert_eq!(unwrapped.session, "{\"id\":\"abc\"}");
+        assert!(check_line(3, "{\"id\": \"\"}").err().unwrap().contains("id"));
+        assert!(check_line(4, "[1, 2]").err().unwrap().contains("Session"));
+        assert!(check_line(5, "{\"id\": \"x\"").err().unwrap().starts_with("not JSON"));
+        let loop_flow =
+            r#"{"id": "x", "settings": {"flow": [{"id": "s", "type": "start", "outcome": "s"}]}}"#;
+        assert!(check_line(6, loop_flow).err().unwrap().contains("flow"));
+    }
+
+    #[test]
+    fn progress_orders_statuses_then_data() {
+        let p = |s: &str| progress_of(&serde_json::from_str(s).unwrap());
+        assert!(p(r#"{"id":"a","status":"created"}"#) < p(r#"{"id":"a","status":"inProgress"}"#));
+        assert!(
+            p(r#"{"id":"a","status":"inProgress"}"#)
+                < p(r#"{"id":"a","status":"complete","report":{"transcript":[]}}"#)
+        );
+        let bare = p(r#"{"id":"a","status":"complete","report":{"transcript":[],"nodeReports":[]}}"#);
+        let delayed =
+            p(r#"{"id":"a","status":"complete","report":{"transcript":[],"nodeReports":[{"type":"end"}]}}"#);
+        let video = p(
+            r#"{"id":"a","status":"complete","report":{"transcript":[],"nodeReports":[{"type":"end"}],"videoAIAnalysis":{}}}"#,
+        );
+        assert!(bare < delayed && delayed < video);
+    }
+
+    #[test]
+    fn copy_escapes_backslashes_and_controls() {
+        let mut buf = BytesMut::new();
+        copy_field(&mut buf, "a\\\"b\tc\nd");
+        assert_eq!(&buf[..], b"a\\\\\"b\\tc\\nd");
+    }
+
+    #[test]
+    fn table_names_are_quoted() {
+        assert_eq!(quote_table("sessions").unwrap(), "\"sessions\"");
+        assert_eq!(quote_table("raw.Sessions").unwrap(), "\"raw\".\"Sessions\"");
+        assert!(quote_table("a.b.c").is_err());
+    }
+}
