@@ -25,7 +25,7 @@ pub mod session_summary;
 pub mod transcript;
 
 pub use node_outcomes::{node_outcomes, outcome, NodeOutcome};
-pub use risk_signals::{risk_signals, RiskSignals};
+pub use risk_signals::{risk_signals, RiskSignals, VIDEO_CRITERIA};
 pub use session_summary::{session_summary, SessionSummary};
 pub use transcript::{transcript, Phrase};
 

@@ -111,17 +111,7 @@ fn render_device(d: &Device) -> String {
     out
 }
 
-const CRITERIA: [&str; 9] = [
-    "behavioralAnomalies",
-    "environmentalConsistency",
-    "eyeAndHeadMovement",
-    "faceAuthenticity",
-    "facialExpressionAndMovement",
-    "interactionConfidence",
-    "lipSyncAccuracy",
-    "presenceOfSuspiciousObjectsOrPeople",
-    "useOfExternalDevices",
-];
+use facesign_core::report::VIDEO_CRITERIA as CRITERIA;
 
 /// Which transcript lines a conversation node says, by its id in the flow library.
 fn lines_for(node_id: &str) -> (&'static str, Option<&'static str>) {

@@ -73,6 +73,20 @@ pub struct RiskSignals<'a> {
     pub lang: Option<&'a str>,
 }
 
+/// The nine criteria of `videoAIAnalysis` the SDK names (any other key is allowed since 1.0.29;
+/// the counts read whatever keys are there).
+pub const VIDEO_CRITERIA: [&str; 9] = [
+    "behavioralAnomalies",
+    "environmentalConsistency",
+    "eyeAndHeadMovement",
+    "faceAuthenticity",
+    "facialExpressionAndMovement",
+    "interactionConfidence",
+    "lipSyncAccuracy",
+    "presenceOfSuspiciousObjectsOrPeople",
+    "useOfExternalDevices",
+];
+
 /// The `location.traits` booleans that mark an anonymised connection.
 const ANONYMITY_TRAITS: [&str; 7] = [
     "isAnonymous",

@@ -405,17 +405,7 @@ fn crit(evaluation: &str) -> Value {
 
 #[test]
 fn video_shape_1_strict_record() {
-    let names = [
-        "behavioralAnomalies",
-        "environmentalConsistency",
-        "eyeAndHeadMovement",
-        "faceAuthenticity",
-        "facialExpressionAndMovement",
-        "interactionConfidence",
-        "lipSyncAccuracy",
-        "presenceOfSuspiciousObjectsOrPeople",
-        "useOfExternalDevices",
-    ];
+    let names = VIDEO_CRITERIA;
     let evals = [
         "normal",
         "suspicious",
