@@ -2,7 +2,8 @@
 # The main job, end to end on an embedded default: build and install the extension, start a
 # private PostgreSQL 15 cluster (in .facesign/ of this checkout, reused on the next run),
 # store the example flows in the reference table, show what validation says about them and
-# about a broken flow, store the test sessions and read their reports, and stop the cluster.
+# about a broken flow, store the test sessions and read their reports, generate a synthetic
+# corpus (FACESIGN_DEMO_SESSIONS, default 20 000) and load it, query it, and stop the cluster.
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 
@@ -61,6 +62,25 @@ psql_db -d "$DB" -f sql/examples/verification_decision.sql
 step "Node outcomes of the deepfake session (facesign.node_outcomes)"
 psql_db -d "$DB" -c "SELECT n.* FROM sessions s CROSS JOIN LATERAL facesign.node_outcomes(s.session) AS n
   WHERE s.id = 'Qz81mNa0PwX3kT5vLc2R'"
+
+step "Generating a synthetic corpus (facesign-analytics generate) and loading it (facesign-analytics load)"
+SESSIONS="${FACESIGN_DEMO_SESSIONS:-20000}"
+(cd "$ROOT" && cargo build -q -p facesign-analytics --profile "$CARGO_PROFILE")
+ANALYTICS="$CARGO_TARGET_DIR/$CARGO_PROFILE/facesign-analytics"
+CORPUS="$(dirname "$PGDATA_DIR")/corpus"
+"$ANALYTICS" generate --seed 1 --sessions "$SESSIONS" --out "$CORPUS"
+PGDATABASE="$DB" "$ANALYTICS" load --input "$CORPUS/sessions.ndjson"
+echo "planted labels by kind:"
+tail -n +2 "$CORPUS/labels.csv" | cut -d, -f3,4 | sort | uniq -c | sort -rn | sed 's/^/  /'
+
+step "Liveness failure rate by country, top 10 (sql/examples/liveness_failure_rate_by_country.sql)"
+psql_db -d "$DB" -f sql/examples/liveness_failure_rate_by_country.sql | head -14
+
+step "Pass or fail over the corpus"
+psql_db -d "$DB" -c "SELECT decision, count(*) FROM (SELECT CASE WHEN r.liveness = 'livenessDetected'
+  AND coalesce(r.face_scan, 'passed') = 'passed' THEN 'pass' ELSE 'fail' END AS decision
+  FROM sessions s CROSS JOIN LATERAL facesign.risk_signals(s.session) AS r WHERE s.status = 'complete') d
+  GROUP BY decision ORDER BY decision"
 
 step "Done"
 echo "The cluster's data stays in $PGDATA_DIR; the next run reuses it (and its port, $PGPORT)."
