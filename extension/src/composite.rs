@@ -50,7 +50,7 @@ pub unsafe fn result_tuple(
     }
 }
 
-/// A value's datum, for [`result_tuple`].
+/// A value's datum (`None` is SQL NULL), for [`result_tuple`] and `materialize::Rows::put`.
 pub fn datum<T: IntoDatum>(value: Option<T>) -> Option<pg_sys::Datum> {
     value.and_then(IntoDatum::into_datum)
 }

@@ -6,7 +6,6 @@
 //! them (`LANGUAGE c`, `AS 'MODULE_PATHNAME', 'facesign_…'`).
 
 use pgrx::pg_sys;
-use pgrx::IntoDatum;
 
 use crate::jsonb_arg::JsonbArg;
 
@@ -33,11 +32,6 @@ impl Rows {
             pg_sys::tuplestore_putvalues(self.store, self.desc, values.as_mut_ptr(), nulls.as_mut_ptr())
         }
     }
-}
-
-/// The datum of an optional value, for [`Rows::put`].
-pub fn value<T: IntoDatum>(v: Option<T>) -> Option<pg_sys::Datum> {
-    v.and_then(IntoDatum::into_datum)
 }
 
 /// Runs a materialize-mode set-returning function of one `jsonb` argument with `columns`

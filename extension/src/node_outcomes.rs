@@ -3,9 +3,9 @@
 
 use pgrx::prelude::*;
 
-use crate::composite::timestamptz_from_ms;
+use crate::composite::{datum, timestamptz_from_ms};
 use crate::jsonb_arg::JsonbArg;
-use crate::materialize::{materialize, value};
+use crate::materialize::materialize;
 
 pgrx::extension_sql!(
     r#"
@@ -28,11 +28,11 @@ pub unsafe extern "C-unwind" fn facesign_node_outcomes(fcinfo: pg_sys::FunctionC
         materialize(fcinfo, 5, |doc, rows| {
             for r in facesign_core::report::node_outcomes(doc.doc()) {
                 rows.put([
-                    value(Some(r.ordinal)),
-                    value(r.node_id),
-                    value(r.node_type),
-                    value(r.outcome),
-                    value(timestamptz_from_ms(r.created_at_ms)),
+                    datum(Some(r.ordinal)),
+                    datum(r.node_id),
+                    datum(r.node_type),
+                    datum(r.outcome),
+                    datum(timestamptz_from_ms(r.created_at_ms)),
                 ]);
             }
         })

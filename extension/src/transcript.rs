@@ -2,8 +2,8 @@
 
 use pgrx::prelude::*;
 
-use crate::composite::timestamptz_from_ms;
-use crate::materialize::{materialize, value};
+use crate::composite::{datum, timestamptz_from_ms};
+use crate::materialize::materialize;
 
 pgrx::extension_sql!(
     r#"
@@ -26,10 +26,10 @@ pub unsafe extern "C-unwind" fn facesign_transcript(fcinfo: pg_sys::FunctionCall
         materialize(fcinfo, 4, |doc, rows| {
             for p in facesign_core::report::transcript(doc.doc()) {
                 rows.put([
-                    value(Some(p.ordinal)),
-                    value(p.speaker),
-                    value(p.text),
-                    value(timestamptz_from_ms(p.created_at_ms)),
+                    datum(Some(p.ordinal)),
+                    datum(p.speaker),
+                    datum(p.text),
+                    datum(timestamptz_from_ms(p.created_at_ms)),
                 ]);
             }
         })
