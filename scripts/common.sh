@@ -40,6 +40,14 @@ setup_machine() {
   fi
 }
 
+# Python packages the interoperability tests read the Parquet datasets with.
+setup_python() {
+  if ! python3 -c "import pyarrow, duckdb" 2>/dev/null; then
+    step "Installing pyarrow and duckdb from PyPI"
+    python3 -m pip install -q --disable-pip-version-check pyarrow duckdb
+  fi
+}
+
 # Builds the extension and installs it into Debian's PostgreSQL 15.
 install_extension() {
   step "Building and installing the facesign extension (profile $CARGO_PROFILE)"

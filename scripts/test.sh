@@ -31,3 +31,13 @@ if grep -q "terminated by signal" "$CLUSTER_LOG"; then
 fi
 passed=$(grep -c '^test:' tests/schedule)
 echo "sql: $passed passed, 0 failed"
+
+step "Interoperability: an exported dataset read by pyarrow and DuckDB"
+setup_python
+cargo build -q -p facesign-analytics --profile "$CARGO_PROFILE"
+ANALYTICS="$CARGO_TARGET_DIR/$CARGO_PROFILE/facesign-analytics"
+INTEROP="$(mktemp -d)"
+"$ANALYTICS" generate --seed 5 --sessions 3000 --out "$INTEROP/corpus" >/dev/null
+"$ANALYTICS" export --from-ndjson "$INTEROP/corpus/sessions.ndjson" --out "$INTEROP/dataset"
+python3 tests/interop/read_dataset.py "$INTEROP/dataset"
+rm -rf "$INTEROP"

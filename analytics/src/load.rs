@@ -65,7 +65,7 @@ pub struct Checked {
 }
 
 /// Quotes an identifier, allowing `schema.table`.
-fn quote_table(name: &str) -> Result<String> {
+pub fn quote_table(name: &str) -> Result<String> {
     if name.is_empty() || name.split('.').count() > 2 {
         bail!("--table must be a table name, optionally schema-qualified, not {name:?}");
     }

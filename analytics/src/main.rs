@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use facesign_analytics::connect::Target;
+use facesign_analytics::export;
 use facesign_analytics::generate::{self, Config, Rates};
 use facesign_analytics::load::{self, LoadOptions};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -44,6 +45,23 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Export sessions as hive-partitioned Parquet (sessions/, node_outcomes/, transcript/,
+    /// partitioned by created_date), from PostgreSQL through the extension's readers, or from
+    /// NDJSON with --from-ndjson. A run appears whole or not at all (see _manifest.json).
+    Export {
+        /// Output folder of the dataset.
+        #[arg(long)]
+        out: PathBuf,
+        /// Read these NDJSON sessions instead of a database.
+        #[arg(long)]
+        from_ndjson: Option<PathBuf>,
+        /// libpq connection string or URL (else the PG* variables).
+        #[arg(long, env = "FACESIGN_DSN", hide_env_values = true)]
+        dsn: Option<String>,
+        /// Table holding the sessions (a `session jsonb` column).
+        #[arg(long, default_value = "sessions")]
+        table: String,
+    },
     /// Load NDJSON sessions into PostgreSQL over COPY. Idempotent: rerunning, or loading a
     /// file that overlaps one loaded before, adds no duplicate, and a session that progressed
     /// (inProgress to complete, delayed node reports arriving) replaces the stored one.
@@ -68,6 +86,37 @@ enum Command {
 
 fn main() -> Result<()> {
     match Cli::parse().command {
+        Command::Export { out, from_ndjson, dsn, table } => {
+            let bar = ProgressBar::new_spinner().with_style(ProgressStyle::with_template(
+                "{spinner} {human_pos} sessions  {per_sec}  {elapsed}",
+            )?);
+            let summary = match from_ndjson {
+                Some(input) => export::ndjson::export(&input, &out, |n| bar.set_position(n))?,
+                None => {
+                    let target = Target::resolve(dsn.as_deref())?;
+                    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+                    runtime.block_on(async {
+                        let mut client = target.connect().await?;
+                        eprintln!("exporting {table} ({})", target.describe());
+                        export::db::export(&mut client, &table, &out, |n| bar.set_position(n)).await
+                    })?
+                }
+            };
+            bar.finish_and_clear();
+            println!(
+                "exported {} sessions, {} node outcomes, {} transcript phrases into {} files in {:.2} s ({:.0} sessions/s): {}",
+                summary.sessions,
+                summary.node_outcomes,
+                summary.transcript,
+                summary.files,
+                summary.seconds,
+                summary.sessions as f64 / summary.seconds.max(1e-9),
+                out.display()
+            );
+            for (line, reason) in summary.rejected.iter().take(20) {
+                println!("  skipped line {line}: {reason}");
+            }
+        }
         Command::Load { input, dsn, table, batch } => {
             let target = Target::resolve(dsn.as_deref())?;
             let file = std::fs::File::open(&input)

@@ -1,0 +1,191 @@
+//! The export from PostgreSQL: the extension's readers flatten the sessions inside the
+//! database, three `COPY (SELECT …) TO STDOUT (FORMAT binary)` streams carry the rows, and one
+//! read-only REPEATABLE READ transaction makes the three datasets one snapshot: a session
+//! written during the export appears in the next run, never in half of this one.
+
+use std::error::Error;
+
+use anyhow::{Context, Result};
+use futures_util::{pin_mut, TryStreamExt};
+use tokio_postgres::binary_copy::BinaryCopyOutStream;
+use tokio_postgres::types::{FromSql, Type};
+use tokio_postgres::Client;
+
+use super::parquet_out::partition_of;
+use super::rows::{
+    NodeOutcomeRow, PhraseRow, SessionRow, BOOL_SIGNALS, FLOAT_SIGNALS, INT_SIGNALS, TEXT_SIGNALS,
+};
+use super::{ExportSummary, Run};
+
+/// A `timestamptz` as Unix epoch microseconds (PostgreSQL sends microseconds since 2000).
+struct Micros(i64);
+
+impl<'a> FromSql<'a> for Micros {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> std::result::Result<Self, Box<dyn Error + Sync + Send>> {
+        let pg = i64::from_be_bytes(raw.try_into()?);
+        Ok(Micros(pg + 946_684_800_000_000))
+    }
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::TIMESTAMPTZ
+    }
+}
+
+fn us(v: Option<Micros>) -> Option<i64> {
+    v.map(|m| m.0)
+}
+
+/// `FROM <table> s` with the summary (`ss`) of each session, in the order both export paths use.
+fn from(table: &str) -> String {
+    format!("FROM {table} AS s CROSS JOIN LATERAL facesign.session_summary(s.session) AS ss")
+}
+
+pub async fn export(
+    client: &mut Client,
+    table: &str,
+    out: &std::path::Path,
+    mut progress: impl FnMut(u64),
+) -> Result<ExportSummary> {
+    let table = crate::load::quote_table(table)?;
+    let mut run = Run::start(out)?;
+    let tx = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+
+    // sessions/
+    let texts: Vec<String> = TEXT_SIGNALS
+        .iter()
+        .map(|c| if *c == "report_lang" { "r.lang".into() } else { format!("r.{c}") })
+        .collect();
+    let others: Vec<String> = FLOAT_SIGNALS
+        .iter()
+        .chain(INT_SIGNALS.iter())
+        .chain(BOOL_SIGNALS.iter())
+        .map(|c| format!("r.{c}"))
+        .collect();
+    let query = format!(
+        "COPY (SELECT ss.id, ss.status, ss.created_at, ss.started_at, ss.finished_at, ss.client_reference_id, ss.zone, \
+         ss.lang, ss.flow_nodes, ss.node_reports, ss.transcript_turns, {}, {}, r.asn {} \
+         CROSS JOIN LATERAL facesign.risk_signals(s.session) AS r ORDER BY ss.created_at, ss.id COLLATE \"C\") \
+         TO STDOUT (FORMAT binary)",
+        texts.join(", "),
+        others.join(", "),
+        from(&table)
+    );
+    let mut types = vec![
+        Type::TEXT,
+        Type::TEXT,
+        Type::TIMESTAMPTZ,
+        Type::TIMESTAMPTZ,
+        Type::TIMESTAMPTZ,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+    ];
+    types.extend([Type::INT4; 3]);
+    types.extend(std::iter::repeat_n(Type::TEXT, TEXT_SIGNALS.len()));
+    types.extend(std::iter::repeat_n(Type::FLOAT8, FLOAT_SIGNALS.len()));
+    types.extend(std::iter::repeat_n(Type::INT4, INT_SIGNALS.len()));
+    types.extend(std::iter::repeat_n(Type::BOOL, BOOL_SIGNALS.len()));
+    types.push(Type::INT8);
+    let stream =
+        BinaryCopyOutStream::new(tx.copy_out(query.as_str()).await.context("exporting sessions")?, &types);
+    pin_mut!(stream);
+    let t0 = 11;
+    let (f0, i0, b0) = (
+        t0 + TEXT_SIGNALS.len(),
+        t0 + TEXT_SIGNALS.len() + FLOAT_SIGNALS.len(),
+        t0 + TEXT_SIGNALS.len() + FLOAT_SIGNALS.len() + INT_SIGNALS.len(),
+    );
+    while let Some(row) = stream.try_next().await? {
+        let created_at = us(row.get(2));
+        let session = SessionRow {
+            id: row.get(0),
+            status: row.get(1),
+            created_at,
+            started_at: us(row.get(3)),
+            finished_at: us(row.get(4)),
+            client_reference_id: row.get(5),
+            zone: row.get(6),
+            lang: row.get(7),
+            flow_nodes: row.get(8),
+            node_reports: row.get(9),
+            transcript_turns: row.get(10),
+            texts: std::array::from_fn(|i| row.get(t0 + i)),
+            floats: std::array::from_fn(|i| row.get(f0 + i)),
+            ints: std::array::from_fn(|i| row.get(i0 + i)),
+            bools: std::array::from_fn(|i| row.get(b0 + i)),
+            asn: row.get(b0 + BOOL_SIGNALS.len()),
+        };
+        run.push_session(&partition_of(created_at), session)?;
+        if run.summary.sessions % 10_000 == 0 {
+            progress(run.summary.sessions);
+        }
+    }
+    progress(run.summary.sessions);
+
+    // node_outcomes/
+    let query = format!(
+        "COPY (SELECT ss.id, ss.client_reference_id, n.ordinal, n.node_id, n.node_type, n.outcome, n.created_at, ss.created_at {} \
+         CROSS JOIN LATERAL facesign.node_outcomes(s.session) AS n ORDER BY ss.created_at, ss.id COLLATE \"C\", n.ordinal) \
+         TO STDOUT (FORMAT binary)",
+        from(&table)
+    );
+    let types = [
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT4,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TIMESTAMPTZ,
+        Type::TIMESTAMPTZ,
+    ];
+    let stream = BinaryCopyOutStream::new(
+        tx.copy_out(query.as_str()).await.context("exporting node outcomes")?,
+        &types,
+    );
+    pin_mut!(stream);
+    while let Some(row) = stream.try_next().await? {
+        let node = NodeOutcomeRow {
+            session_id: row.get(0),
+            client_reference_id: row.get(1),
+            ordinal: row.get(2),
+            node_id: row.get(3),
+            node_type: row.get(4),
+            outcome: row.get(5),
+            created_at: us(row.get(6)),
+        };
+        run.push_node(&partition_of(us(row.get(7))), node)?;
+    }
+
+    // transcript/
+    let query = format!(
+        "COPY (SELECT ss.id, ss.client_reference_id, t.ordinal, t.speaker, t.text, t.created_at, ss.created_at {} \
+         CROSS JOIN LATERAL facesign.transcript(s.session) AS t ORDER BY ss.created_at, ss.id COLLATE \"C\", t.ordinal) \
+         TO STDOUT (FORMAT binary)",
+        from(&table)
+    );
+    let types =
+        [Type::TEXT, Type::TEXT, Type::INT4, Type::TEXT, Type::TEXT, Type::TIMESTAMPTZ, Type::TIMESTAMPTZ];
+    let stream = BinaryCopyOutStream::new(
+        tx.copy_out(query.as_str()).await.context("exporting the transcript")?,
+        &types,
+    );
+    pin_mut!(stream);
+    while let Some(row) = stream.try_next().await? {
+        let phrase = PhraseRow {
+            session_id: row.get(0),
+            client_reference_id: row.get(1),
+            ordinal: row.get(2),
+            speaker: row.get(3),
+            text: row.get(4),
+            created_at: us(row.get(5)),
+        };
+        run.push_phrase(&partition_of(us(row.get(6))), phrase)?;
+    }
+    tx.commit().await?;
+    run.commit(&format!("postgresql:{table}"))
+}

@@ -1,0 +1,187 @@
+//! `facesign-analytics export`: sessions as hive-partitioned Parquet datasets, `sessions/`,
+//! `node_outcomes/` and `transcript/`, from PostgreSQL (flattened by the extension's readers
+//! inside the database, streamed with binary COPY from one snapshot) or from NDJSON files
+//! (flattened by the same readers in this process); both give the same rows.
+//!
+//! Each run exports a full snapshot and replaces the previous one. It writes into a staging
+//! folder inside the output; once every file is complete it records in `_manifest.json` what
+//! it is about to move in and what to remove, then does it, then records the new state (each
+//! manifest write a rename). A run killed before that record leaves the dataset as it was; one
+//! killed after it is rolled forward by the next run, which then exports afresh. Either way the
+//! dataset holds every session exactly once.
+
+pub mod db;
+pub mod ndjson;
+pub mod parquet_out;
+pub mod rows;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use serde_json::{json, Value};
+
+use parquet_out::{partition_of, DatasetWriter, WrittenFile};
+use rows::{NodeOutcomeRow, PhraseRow, SessionRows};
+
+pub const DATASETS: [&str; 3] = ["sessions", "node_outcomes", "transcript"];
+
+/// What a run wrote.
+#[derive(Debug, Clone, Default)]
+pub struct ExportSummary {
+    pub sessions: u64,
+    pub node_outcomes: u64,
+    pub transcript: u64,
+    pub files: usize,
+    pub rejected: Vec<(u64, String)>,
+    pub seconds: f64,
+}
+
+/// The three writers of a run, fed one session's rows at a time in creation order.
+pub struct Run {
+    out: PathBuf,
+    staging: PathBuf,
+    id: String,
+    sessions: DatasetWriter<rows::SessionRow>,
+    nodes: DatasetWriter<NodeOutcomeRow>,
+    phrases: DatasetWriter<PhraseRow>,
+    pub summary: ExportSummary,
+    started: Instant,
+}
+
+fn manifest_path(out: &Path) -> PathBuf {
+    out.join("_manifest.json")
+}
+
+fn read_manifest(out: &Path) -> Result<Value> {
+    match std::fs::read_to_string(manifest_path(out)) {
+        Ok(text) => serde_json::from_str(&text).context("_manifest.json is not valid JSON"),
+        Err(_) => Ok(json!({"format": "facesign-analytics export 1", "files": []})),
+    }
+}
+
+fn write_manifest(out: &Path, manifest: &Value) -> Result<()> {
+    let tmp = out.join("._manifest.json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(manifest)?)?;
+    std::fs::rename(&tmp, manifest_path(out))?;
+    Ok(())
+}
+
+/// Finishes a commit the manifest says was under way: moves in what is still in staging,
+/// removes the previous run's files, records the new state. Idempotent.
+fn roll_forward(out: &Path, mut manifest: Value) -> Result<()> {
+    let Some(pending) = manifest.get("pending").filter(|p| !p.is_null()).cloned() else { return Ok(()) };
+    let staging = out.join(pending["staging"].as_str().context("pending commit without staging")?);
+    for f in pending["files"].as_array().into_iter().flatten() {
+        let relative = PathBuf::from(f["dataset"].as_str().unwrap_or_default())
+            .join(f["path"].as_str().unwrap_or_default());
+        let from = staging.join(&relative);
+        let to = out.join(&relative);
+        if from.exists() {
+            std::fs::create_dir_all(to.parent().expect("a partition folder"))?;
+            std::fs::rename(&from, &to).with_context(|| format!("moving {} into place", to.display()))?;
+        }
+    }
+    for f in manifest["files"].as_array().into_iter().flatten() {
+        let old =
+            out.join(f["dataset"].as_str().unwrap_or_default()).join(f["path"].as_str().unwrap_or_default());
+        std::fs::remove_file(&old).ok();
+        if let Some(dir) = old.parent() {
+            std::fs::remove_dir(dir).ok(); // only when the partition is now empty
+        }
+    }
+    for key in ["run", "source", "sessions", "node_outcomes", "transcript", "files"] {
+        manifest[key] = pending[key].clone();
+    }
+    manifest["pending"] = Value::Null;
+    write_manifest(out, &manifest)?;
+    std::fs::remove_dir_all(&staging).ok();
+    Ok(())
+}
+
+impl Run {
+    /// Starts a run in `out`: finishes a commit a killed run left half done, and removes the
+    /// staging folders of runs killed before they committed.
+    pub fn start(out: &Path) -> Result<Run> {
+        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+        roll_forward(out, read_manifest(out)?)?;
+        for entry in std::fs::read_dir(out)? {
+            let entry = entry?;
+            if entry.file_name().to_string_lossy().starts_with(".staging-") {
+                std::fs::remove_dir_all(entry.path())?;
+            }
+        }
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos();
+        let id = format!("{nanos:x}");
+        let staging = out.join(format!(".staging-{id}"));
+        Ok(Run {
+            out: out.to_owned(),
+            sessions: DatasetWriter::new(&staging.join("sessions"), &id),
+            nodes: DatasetWriter::new(&staging.join("node_outcomes"), &id),
+            phrases: DatasetWriter::new(&staging.join("transcript"), &id),
+            staging,
+            id,
+            summary: ExportSummary::default(),
+            started: Instant::now(),
+        })
+    }
+
+    pub fn push_session(&mut self, partition: &str, row: rows::SessionRow) -> Result<()> {
+        self.summary.sessions += 1;
+        self.sessions.push(partition, row)
+    }
+    pub fn push_node(&mut self, partition: &str, row: NodeOutcomeRow) -> Result<()> {
+        self.summary.node_outcomes += 1;
+        self.nodes.push(partition, row)
+    }
+    pub fn push_phrase(&mut self, partition: &str, row: PhraseRow) -> Result<()> {
+        self.summary.transcript += 1;
+        self.phrases.push(partition, row)
+    }
+
+    /// Every row of one session (the NDJSON path, where a session's rows come together).
+    pub fn push_all(&mut self, rows: SessionRows) -> Result<()> {
+        let partition = partition_of(rows.session.created_at);
+        self.push_session(&partition, rows.session)?;
+        for n in rows.nodes {
+            self.push_node(&partition, n)?;
+        }
+        for p in rows.phrases {
+            self.push_phrase(&partition, p)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the dataset with this run's files (see the module's description).
+    pub fn commit(self, source: &str) -> Result<ExportSummary> {
+        let Run { out, staging, id, sessions, nodes, phrases, mut summary, started } = self;
+        let written: Vec<(&str, Vec<WrittenFile>)> = vec![
+            ("sessions", sessions.finish()?),
+            ("node_outcomes", nodes.finish()?),
+            ("transcript", phrases.finish()?),
+        ];
+        let files: Vec<Value> = written
+            .iter()
+            .flat_map(|(dataset, list)| {
+                list.iter().map(
+                    move |f| json!({"dataset": dataset, "path": f.path.to_string_lossy(), "rows": f.rows}),
+                )
+            })
+            .collect();
+        summary.files = files.len();
+        let mut manifest = read_manifest(&out)?;
+        manifest["pending"] = json!({
+            "run": id,
+            "staging": staging.file_name().map(|n| n.to_string_lossy().into_owned()),
+            "source": source,
+            "sessions": summary.sessions,
+            "node_outcomes": summary.node_outcomes,
+            "transcript": summary.transcript,
+            "files": files,
+        });
+        write_manifest(&out, &manifest)?;
+        roll_forward(&out, manifest)?;
+        summary.seconds = started.elapsed().as_secs_f64();
+        Ok(summary)
+    }
+}

@@ -1,0 +1,292 @@
+//! Writing rows as hive-partitioned Parquet that Spark, Trino, DuckDB and pyarrow read
+//! natively: `created_date=YYYY-MM-DD/` folders with the partition column kept out of the
+//! files, timestamps as INT64 microseconds adjusted to UTC, zstd, dictionary encoding, row
+//! groups of up to 256 Ki rows, files of at most 1 Mi rows. Rows arrive in partition order, so
+//! one file is open at a time and memory stays bounded.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use super::rows::{
+    NodeOutcomeRow, PhraseRow, SessionRow, BOOL_SIGNALS, FLOAT_SIGNALS, INT_SIGNALS, TEXT_SIGNALS,
+};
+
+const BATCH_ROWS: usize = 64 * 1024;
+const ROW_GROUP_ROWS: usize = 256 * 1024;
+const FILE_ROWS: usize = 1024 * 1024;
+
+fn timestamp() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+/// A row type with a fixed Arrow schema.
+pub trait ArrowRows: Sized {
+    fn schema() -> SchemaRef;
+    fn batch(rows: &[Self]) -> RecordBatch;
+}
+
+fn strings<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
+    let mut b = StringBuilder::new();
+    values.for_each(|v| b.append_option(v));
+    Arc::new(b.finish())
+}
+fn timestamps(values: impl Iterator<Item = Option<i64>>) -> ArrayRef {
+    let mut b = TimestampMicrosecondBuilder::new().with_timezone("UTC");
+    values.for_each(|v| b.append_option(v));
+    Arc::new(b.finish())
+}
+fn ints(values: impl Iterator<Item = Option<i32>>) -> ArrayRef {
+    let mut b = Int32Builder::new();
+    values.for_each(|v| b.append_option(v));
+    Arc::new(b.finish())
+}
+
+impl ArrowRows for SessionRow {
+    fn schema() -> SchemaRef {
+        let mut fields = vec![
+            Field::new("session_id", DataType::Utf8, true),
+            Field::new("status", DataType::Utf8, true),
+            Field::new("created_at", timestamp(), true),
+            Field::new("started_at", timestamp(), true),
+            Field::new("finished_at", timestamp(), true),
+            Field::new("client_reference_id", DataType::Utf8, true),
+            Field::new("zone", DataType::Utf8, true),
+            Field::new("lang", DataType::Utf8, true),
+            Field::new("flow_nodes", DataType::Int32, true),
+            Field::new("node_reports", DataType::Int32, true),
+            Field::new("transcript_turns", DataType::Int32, true),
+        ];
+        fields.extend(TEXT_SIGNALS.iter().map(|n| Field::new(*n, DataType::Utf8, true)));
+        fields.extend(FLOAT_SIGNALS.iter().map(|n| Field::new(*n, DataType::Float64, true)));
+        fields.extend(INT_SIGNALS.iter().map(|n| Field::new(*n, DataType::Int32, true)));
+        fields.extend(BOOL_SIGNALS.iter().map(|n| Field::new(*n, DataType::Boolean, true)));
+        fields.push(Field::new("asn", DataType::Int64, true));
+        Arc::new(Schema::new(fields))
+    }
+
+    fn batch(rows: &[Self]) -> RecordBatch {
+        let mut columns: Vec<ArrayRef> = vec![
+            strings(rows.iter().map(|r| r.id.as_deref())),
+            strings(rows.iter().map(|r| r.status.as_deref())),
+            timestamps(rows.iter().map(|r| r.created_at)),
+            timestamps(rows.iter().map(|r| r.started_at)),
+            timestamps(rows.iter().map(|r| r.finished_at)),
+            strings(rows.iter().map(|r| r.client_reference_id.as_deref())),
+            strings(rows.iter().map(|r| r.zone.as_deref())),
+            strings(rows.iter().map(|r| r.lang.as_deref())),
+            ints(rows.iter().map(|r| r.flow_nodes)),
+            ints(rows.iter().map(|r| r.node_reports)),
+            ints(rows.iter().map(|r| r.transcript_turns)),
+        ];
+        for i in 0..TEXT_SIGNALS.len() {
+            columns.push(strings(rows.iter().map(|r| r.texts[i].as_deref())));
+        }
+        for i in 0..FLOAT_SIGNALS.len() {
+            let mut b = Float64Builder::new();
+            rows.iter().for_each(|r| b.append_option(r.floats[i]));
+            columns.push(Arc::new(b.finish()));
+        }
+        for i in 0..INT_SIGNALS.len() {
+            columns.push(ints(rows.iter().map(|r| r.ints[i])));
+        }
+        for i in 0..BOOL_SIGNALS.len() {
+            let mut b = BooleanBuilder::new();
+            rows.iter().for_each(|r| b.append_option(r.bools[i]));
+            columns.push(Arc::new(b.finish()));
+        }
+        let mut b = Int64Builder::new();
+        rows.iter().for_each(|r| b.append_option(r.asn));
+        columns.push(Arc::new(b.finish()));
+        RecordBatch::try_new(Self::schema(), columns).expect("columns match the schema")
+    }
+}
+
+impl ArrowRows for NodeOutcomeRow {
+    fn schema() -> SchemaRef {
+        Arc::new(Schema::new(vec![
+            Field::new("session_id", DataType::Utf8, true),
+            Field::new("client_reference_id", DataType::Utf8, true),
+            Field::new("ordinal", DataType::Int32, false),
+            Field::new("node_id", DataType::Utf8, true),
+            Field::new("node_type", DataType::Utf8, true),
+            Field::new("outcome", DataType::Utf8, true),
+            Field::new("created_at", timestamp(), true),
+        ]))
+    }
+    fn batch(rows: &[Self]) -> RecordBatch {
+        let columns: Vec<ArrayRef> = vec![
+            strings(rows.iter().map(|r| r.session_id.as_deref())),
+            strings(rows.iter().map(|r| r.client_reference_id.as_deref())),
+            ints(rows.iter().map(|r| Some(r.ordinal))),
+            strings(rows.iter().map(|r| r.node_id.as_deref())),
+            strings(rows.iter().map(|r| r.node_type.as_deref())),
+            strings(rows.iter().map(|r| r.outcome.as_deref())),
+            timestamps(rows.iter().map(|r| r.created_at)),
+        ];
+        RecordBatch::try_new(Self::schema(), columns).expect("columns match the schema")
+    }
+}
+
+impl ArrowRows for PhraseRow {
+    fn schema() -> SchemaRef {
+        Arc::new(Schema::new(vec![
+            Field::new("session_id", DataType::Utf8, true),
+            Field::new("client_reference_id", DataType::Utf8, true),
+            Field::new("ordinal", DataType::Int32, false),
+            Field::new("speaker", DataType::Utf8, true),
+            Field::new("text", DataType::Utf8, true),
+            Field::new("created_at", timestamp(), true),
+        ]))
+    }
+    fn batch(rows: &[Self]) -> RecordBatch {
+        let columns: Vec<ArrayRef> = vec![
+            strings(rows.iter().map(|r| r.session_id.as_deref())),
+            strings(rows.iter().map(|r| r.client_reference_id.as_deref())),
+            ints(rows.iter().map(|r| Some(r.ordinal))),
+            strings(rows.iter().map(|r| r.speaker.as_deref())),
+            strings(rows.iter().map(|r| r.text.as_deref())),
+            timestamps(rows.iter().map(|r| r.created_at)),
+        ];
+        RecordBatch::try_new(Self::schema(), columns).expect("columns match the schema")
+    }
+}
+
+/// A file written, relative to the dataset root.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WrittenFile {
+    pub path: PathBuf,
+    pub rows: u64,
+}
+
+/// The hive partition of a creation time: `created_date=YYYY-MM-DD`, or Hive's default
+/// partition when the session has no creation time.
+pub fn partition_of(created_at_us: Option<i64>) -> String {
+    match created_at_us {
+        Some(us) => {
+            let days = us.div_euclid(86_400_000_000);
+            // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+            let z = days + 719_468;
+            let era = z.div_euclid(146_097);
+            let doe = z - era * 146_097;
+            let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+            let mp = (5 * doy + 2) / 153;
+            let d = doy - (153 * mp + 2) / 5 + 1;
+            let m = if mp < 10 { mp + 3 } else { mp - 9 };
+            let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+            format!("created_date={y:04}-{m:02}-{d:02}")
+        }
+        None => "created_date=__HIVE_DEFAULT_PARTITION__".into(),
+    }
+}
+
+/// Writes one dataset (`sessions`, `node_outcomes`, `transcript`) under `root`.
+pub struct DatasetWriter<R: ArrowRows> {
+    root: PathBuf,
+    run: String,
+    partition: Option<String>,
+    buffer: Vec<R>,
+    writer: Option<(ArrowWriter<File>, PathBuf, u64)>,
+    file_number: u32,
+    pub files: Vec<WrittenFile>,
+}
+
+impl<R: ArrowRows> DatasetWriter<R> {
+    /// Files are named `part-<run>-<n>.parquet`, so runs never overwrite each other.
+    pub fn new(root: &Path, run: &str) -> Self {
+        DatasetWriter {
+            root: root.to_owned(),
+            run: run.to_owned(),
+            partition: None,
+            buffer: Vec::new(),
+            writer: None,
+            file_number: 0,
+            files: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, partition: &str, row: R) -> Result<()> {
+        if self.partition.as_deref() != Some(partition) {
+            self.close_file()?;
+            self.partition = Some(partition.to_owned());
+        }
+        self.buffer.push(row);
+        if self.buffer.len() >= BATCH_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        if self.writer.is_none() {
+            let partition = self.partition.clone().unwrap_or_default();
+            let dir = self.root.join(&partition);
+            std::fs::create_dir_all(&dir)?;
+            self.file_number += 1;
+            let relative =
+                PathBuf::from(&partition).join(format!("part-{}-{:05}.parquet", self.run, self.file_number));
+            let file = File::create(self.root.join(&relative))
+                .with_context(|| format!("creating {}", relative.display()))?;
+            let props = WriterProperties::builder()
+                .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
+                .set_dictionary_enabled(true)
+                .set_max_row_group_size(ROW_GROUP_ROWS)
+                .set_created_by("facesign-analytics".into())
+                .build();
+            self.writer = Some((ArrowWriter::try_new(file, R::schema(), Some(props))?, relative, 0));
+        }
+        let batch = R::batch(&self.buffer);
+        let (writer, _, rows) = self.writer.as_mut().expect("opened above");
+        writer.write(&batch)?;
+        *rows += self.buffer.len() as u64;
+        self.buffer.clear();
+        if *rows >= FILE_ROWS as u64 {
+            self.close_file()?;
+        }
+        Ok(())
+    }
+
+    fn close_file(&mut self) -> Result<()> {
+        if !self.buffer.is_empty() {
+            self.flush()?;
+        }
+        if let Some((writer, path, rows)) = self.writer.take() {
+            writer.close()?;
+            self.files.push(WrittenFile { path, rows });
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<Vec<WrittenFile>> {
+        self.close_file()?;
+        Ok(self.files)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_are_utc_dates() {
+        assert_eq!(partition_of(Some(0)), "created_date=1970-01-01");
+        assert_eq!(partition_of(Some(1_788_000_000_000_000)), "created_date=2026-08-29");
+        assert_eq!(partition_of(Some(-1)), "created_date=1969-12-31");
+        assert_eq!(partition_of(Some(951_782_400_000_000)), "created_date=2000-02-29");
+        assert_eq!(partition_of(None), "created_date=__HIVE_DEFAULT_PARTITION__");
+    }
+}
