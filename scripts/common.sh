@@ -40,11 +40,15 @@ setup_machine() {
   fi
 }
 
-# Python packages the interoperability tests read the Parquet datasets with.
+# Python packages the interoperability tests read the Parquet datasets with (Spark needs Java).
 setup_python() {
-  if ! python3 -c "import pyarrow, duckdb" 2>/dev/null; then
-    step "Installing pyarrow and duckdb from PyPI"
-    python3 -m pip install -q --disable-pip-version-check pyarrow duckdb
+  if ! python3 -c "import pyarrow, duckdb, pyspark" 2>/dev/null; then
+    step "Installing pyarrow, duckdb and pyspark from PyPI"
+    python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore pyarrow duckdb pyspark
+  fi
+  if ! command -v java >/dev/null; then
+    step "Installing Java 17 for PySpark"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
   fi
 }
 

@@ -32,12 +32,14 @@ fi
 passed=$(grep -c '^test:' tests/schedule)
 echo "sql: $passed passed, 0 failed"
 
-step "Interoperability: an exported dataset read by pyarrow and DuckDB"
+step "Interoperability: an exported dataset read by pyarrow, DuckDB and PySpark"
 setup_python
 cargo build -q -p facesign-analytics --profile "$CARGO_PROFILE"
 ANALYTICS="$CARGO_TARGET_DIR/$CARGO_PROFILE/facesign-analytics"
 INTEROP="$(mktemp -d)"
 "$ANALYTICS" generate --seed 5 --sessions 3000 --out "$INTEROP/corpus" >/dev/null
 "$ANALYTICS" export --from-ndjson "$INTEROP/corpus/sessions.ndjson" --out "$INTEROP/dataset"
+python3 tests/interop/read_with_spark.py "$INTEROP/dataset" 2>"$INTEROP/spark.log" \
+  || { tail -40 "$INTEROP/spark.log"; fail "PySpark could not read the exported dataset"; }
 python3 tests/interop/read_dataset.py "$INTEROP/dataset"
 rm -rf "$INTEROP"
