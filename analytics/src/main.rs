@@ -61,6 +61,14 @@ enum Command {
         /// Table holding the sessions (a `session jsonb` column).
         #[arg(long, default_value = "sessions")]
         table: String,
+        /// Personal data in transcript phrases (provided name, email, phone; any email, phone
+        /// number, IP address or URL): `hash` replaces each with a salted SHA-256 token,
+        /// `drop` with its kind alone.
+        #[arg(long, value_parser = ["hash", "drop"])]
+        redact: Option<String>,
+        /// The salt for --redact hash (keep it secret: it is what stops guessing values back).
+        #[arg(long, env = "FACESIGN_REDACT_SALT", hide_env_values = true)]
+        salt: Option<String>,
     },
     /// Load NDJSON sessions into PostgreSQL over COPY. Idempotent: rerunning, or loading a
     /// file that overlaps one loaded before, adds no duplicate, and a session that progressed
@@ -86,19 +94,28 @@ enum Command {
 
 fn main() -> Result<()> {
     match Cli::parse().command {
-        Command::Export { out, from_ndjson, dsn, table } => {
+        Command::Export { out, from_ndjson, dsn, table, redact, salt } => {
+            let redaction = match (redact.as_deref(), salt) {
+                (None, _) => None,
+                (Some("drop"), _) => Some(export::redact::Redaction::Drop),
+                (Some(_), Some(salt)) if !salt.is_empty() => Some(export::redact::Redaction::Hash { salt }),
+                (Some(_), _) => anyhow::bail!(
+                    "--redact hash needs a secret --salt (or FACESIGN_REDACT_SALT): without one, hashes of names and emails can be guessed back"
+                ),
+            };
             let bar = ProgressBar::new_spinner().with_style(ProgressStyle::with_template(
                 "{spinner} {human_pos} sessions  {per_sec}  {elapsed}",
             )?);
             let summary = match from_ndjson {
-                Some(input) => export::ndjson::export(&input, &out, |n| bar.set_position(n))?,
+                Some(input) => export::ndjson::export(&input, &out, redaction, |n| bar.set_position(n))?,
                 None => {
                     let target = Target::resolve(dsn.as_deref())?;
                     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
                     runtime.block_on(async {
                         let mut client = target.connect().await?;
                         eprintln!("exporting {table} ({})", target.describe());
-                        export::db::export(&mut client, &table, &out, |n| bar.set_position(n)).await
+                        export::db::export(&mut client, &table, &out, redaction, |n| bar.set_position(n))
+                            .await
                     })?
                 }
             };

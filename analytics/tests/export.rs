@@ -9,6 +9,7 @@ use std::process::Command;
 
 use facesign_analytics::connect::Target;
 use facesign_analytics::export;
+use facesign_analytics::export::redact::Redaction;
 use facesign_analytics::generate::{generate, parse_date, Config, Rates};
 use facesign_analytics::load::{load, LoadOptions};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -114,8 +115,8 @@ async fn database_and_ndjson_exports_write_the_same_files_and_match_sql() {
     load_into(&dsn, &ndjson).await;
     let (from_db, from_file) = (dir.path().join("db"), dir.path().join("file"));
     let mut client = Target::resolve(Some(&dsn)).unwrap().connect().await.unwrap();
-    let a = export::db::export(&mut client, "sessions", &from_db, |_| {}).await.unwrap();
-    let b = export::ndjson::export(&ndjson, &from_file, |_| {}).unwrap();
+    let a = export::db::export(&mut client, "sessions", &from_db, None, |_| {}).await.unwrap();
+    let b = export::ndjson::export(&ndjson, &from_file, None, |_| {}).unwrap();
     assert_eq!((a.sessions, a.node_outcomes, a.transcript), (b.sessions, b.node_outcomes, b.transcript));
     assert_eq!(files(&from_db), files(&from_file), "byte-identical files, partition by partition");
     assert_eq!(manifest_rows(&from_db), sql_rows(&dsn).await);
@@ -182,4 +183,63 @@ async fn a_killed_export_leaves_the_dataset_whole_and_the_next_run_has_every_ses
     assert_eq!(manifest_rows(&out), sql_rows(&dsn).await);
     assert_eq!(sql_rows(&dsn).await["sessions"], 6_800);
     let _ = complete_runs;
+}
+
+/// Every transcript text in a dataset.
+fn transcript_texts(root: &Path) -> Vec<String> {
+    let mut texts = Vec::new();
+    for (path, _) in files(root).iter().filter(|(p, _)| p.starts_with("transcript/")) {
+        for f in std::fs::read_dir(root.join(path)).unwrap() {
+            let reader =
+                ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(f.unwrap().path()).unwrap())
+                    .unwrap()
+                    .build()
+                    .unwrap();
+            for batch in reader {
+                let batch = batch.unwrap();
+                let col = batch.column_by_name("text").unwrap();
+                let strings = col.as_any().downcast_ref::<arrow_array::StringArray>().unwrap();
+                texts.extend(strings.iter().flatten().map(str::to_owned));
+            }
+        }
+    }
+    texts
+}
+
+#[tokio::test]
+async fn redacted_exports_carry_no_provided_name_and_agree_between_paths() {
+    let dsn = fresh_database("facesign_export_redact").await;
+    let dir = tempfile::tempdir().unwrap();
+    let ndjson = corpus(dir.path(), 14, 1_200);
+    load_into(&dsn, &ndjson).await;
+    let names: std::collections::BTreeSet<String> = std::fs::read_to_string(&ndjson)
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["settings"]["providedData"]["name"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    assert!(!names.is_empty());
+    let plain = dir.path().join("plain");
+    export::ndjson::export(&ndjson, &plain, None, |_| {}).unwrap();
+    assert!(
+        transcript_texts(&plain).iter().any(|t| names.iter().any(|n| t.contains(n.as_str()))),
+        "the corpus says names"
+    );
+    let salt = || Some(Redaction::Hash { salt: "test-salt".into() });
+    let (from_db, from_file) = (dir.path().join("db"), dir.path().join("file"));
+    let mut client = Target::resolve(Some(&dsn)).unwrap().connect().await.unwrap();
+    export::db::export(&mut client, "sessions", &from_db, salt(), |_| {}).await.unwrap();
+    export::ndjson::export(&ndjson, &from_file, salt(), |_| {}).unwrap();
+    assert_eq!(files(&from_db), files(&from_file));
+    let texts = transcript_texts(&from_db);
+    for t in &texts {
+        assert!(!names.iter().any(|n| t.contains(n.as_str())), "a name survived: {t}");
+    }
+    assert!(texts.iter().any(|t| t.contains("[name:")), "names became tokens");
+    let dropped = dir.path().join("dropped");
+    export::ndjson::export(&ndjson, &dropped, Some(Redaction::Drop), |_| {}).unwrap();
+    assert!(transcript_texts(&dropped).iter().any(|t| t.contains("[name]")));
 }

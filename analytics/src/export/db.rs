@@ -12,6 +12,7 @@ use tokio_postgres::types::{FromSql, Type};
 use tokio_postgres::Client;
 
 use super::parquet_out::partition_of;
+use super::redact::{Provided, Redaction};
 use super::rows::{
     NodeOutcomeRow, PhraseRow, SessionRow, BOOL_SIGNALS, FLOAT_SIGNALS, INT_SIGNALS, TEXT_SIGNALS,
 };
@@ -43,10 +44,12 @@ pub async fn export(
     client: &mut Client,
     table: &str,
     out: &std::path::Path,
+    redaction: Option<Redaction>,
     mut progress: impl FnMut(u64),
 ) -> Result<ExportSummary> {
     let table = crate::load::quote_table(table)?;
-    let mut run = Run::start(out)?;
+    let redacting = redaction.is_some();
+    let mut run = Run::start(out, redaction)?;
     let tx = client
         .build_transaction()
         .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
@@ -163,13 +166,23 @@ pub async fn export(
 
     // transcript/
     let query = format!(
-        "COPY (SELECT ss.id, ss.client_reference_id, t.ordinal, t.speaker, t.text, t.created_at, ss.created_at {} \
+        "COPY (SELECT ss.id, ss.client_reference_id, t.ordinal, t.speaker, t.text, t.created_at, ss.created_at, {} {} \
          CROSS JOIN LATERAL facesign.transcript(s.session) AS t ORDER BY ss.created_at, ss.id COLLATE \"C\", t.ordinal) \
          TO STDOUT (FORMAT binary)",
+        // What the session provided, read only when it is needed to redact the phrases.
+        if redacting { "(s.session->'settings'->'providedData')::text" } else { "NULL::text" },
         from(&table)
     );
-    let types =
-        [Type::TEXT, Type::TEXT, Type::INT4, Type::TEXT, Type::TEXT, Type::TIMESTAMPTZ, Type::TIMESTAMPTZ];
+    let types = [
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT4,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TIMESTAMPTZ,
+        Type::TIMESTAMPTZ,
+        Type::TEXT,
+    ];
     let stream = BinaryCopyOutStream::new(
         tx.copy_out(query.as_str()).await.context("exporting the transcript")?,
         &types,
@@ -184,7 +197,9 @@ pub async fn export(
             text: row.get(4),
             created_at: us(row.get(5)),
         };
-        run.push_phrase(&partition_of(us(row.get(6))), phrase)?;
+        let provided: Option<String> = row.get(7);
+        let provided = Provided::of(provided.and_then(|p| serde_json::from_str(&p).ok()).as_ref());
+        run.push_phrase(&partition_of(us(row.get(6))), phrase, &provided)?;
     }
     tx.commit().await?;
     run.commit(&format!("postgresql:{table}"))

@@ -13,6 +13,7 @@
 pub mod db;
 pub mod ndjson;
 pub mod parquet_out;
+pub mod redact;
 pub mod rows;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use anyhow::{Context, Result};
 use serde_json::{json, Value};
 
 use parquet_out::{partition_of, DatasetWriter, WrittenFile};
+use redact::{Provided, Redaction};
 use rows::{NodeOutcomeRow, PhraseRow, SessionRows};
 
 pub const DATASETS: [&str; 3] = ["sessions", "node_outcomes", "transcript"];
@@ -45,6 +47,7 @@ pub struct Run {
     sessions: DatasetWriter<rows::SessionRow>,
     nodes: DatasetWriter<NodeOutcomeRow>,
     phrases: DatasetWriter<PhraseRow>,
+    redaction: Option<Redaction>,
     pub summary: ExportSummary,
     started: Instant,
 }
@@ -102,7 +105,7 @@ fn roll_forward(out: &Path, mut manifest: Value) -> Result<()> {
 impl Run {
     /// Starts a run in `out`: finishes a commit a killed run left half done, and removes the
     /// staging folders of runs killed before they committed.
-    pub fn start(out: &Path) -> Result<Run> {
+    pub fn start(out: &Path, redaction: Option<Redaction>) -> Result<Run> {
         std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
         roll_forward(out, read_manifest(out)?)?;
         for entry in std::fs::read_dir(out)? {
@@ -121,6 +124,7 @@ impl Run {
             phrases: DatasetWriter::new(&staging.join("transcript"), &id),
             staging,
             id,
+            redaction,
             summary: ExportSummary::default(),
             started: Instant::now(),
         })
@@ -134,27 +138,31 @@ impl Run {
         self.summary.node_outcomes += 1;
         self.nodes.push(partition, row)
     }
-    pub fn push_phrase(&mut self, partition: &str, row: PhraseRow) -> Result<()> {
+    /// A transcript phrase, redacted when the run redacts, with what its session provided.
+    pub fn push_phrase(&mut self, partition: &str, mut row: PhraseRow, provided: &Provided) -> Result<()> {
         self.summary.transcript += 1;
+        if let (Some(r), Some(text)) = (&self.redaction, &row.text) {
+            row.text = Some(r.apply(text, provided));
+        }
         self.phrases.push(partition, row)
     }
 
     /// Every row of one session (the NDJSON path, where a session's rows come together).
-    pub fn push_all(&mut self, rows: SessionRows) -> Result<()> {
+    pub fn push_all(&mut self, rows: SessionRows, provided: &Provided) -> Result<()> {
         let partition = partition_of(rows.session.created_at);
         self.push_session(&partition, rows.session)?;
         for n in rows.nodes {
             self.push_node(&partition, n)?;
         }
         for p in rows.phrases {
-            self.push_phrase(&partition, p)?;
+            self.push_phrase(&partition, p, provided)?;
         }
         Ok(())
     }
 
     /// Replaces the dataset with this run's files (see the module's description).
     pub fn commit(self, source: &str) -> Result<ExportSummary> {
-        let Run { out, staging, id, sessions, nodes, phrases, mut summary, started } = self;
+        let Run { out, staging, id, sessions, nodes, phrases, mut summary, started, .. } = self;
         let written: Vec<(&str, Vec<WrittenFile>)> = vec![
             ("sessions", sessions.finish()?),
             ("node_outcomes", nodes.finish()?),

@@ -10,6 +10,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde_json::Value;
 
+use super::redact::{Provided, Redaction};
 use super::rows::{micros, rows_of};
 use super::{ExportSummary, Run};
 
@@ -35,9 +36,14 @@ fn session_of(line: &str) -> std::result::Result<Value, String> {
     }
 }
 
-pub fn export(input: &Path, out: &Path, mut progress: impl FnMut(u64)) -> Result<ExportSummary> {
+pub fn export(
+    input: &Path,
+    out: &Path,
+    redaction: Option<Redaction>,
+    mut progress: impl FnMut(u64),
+) -> Result<ExportSummary> {
     let file = File::open(input).with_context(|| format!("cannot open {}", input.display()))?;
-    let mut run = Run::start(out)?;
+    let mut run = Run::start(out, redaction)?;
     let mut entries = Vec::new();
     let mut reader = BufReader::with_capacity(1 << 20, &file);
     let (mut offset, mut number, mut line) = (0u64, 0u64, String::new());
@@ -75,7 +81,8 @@ pub fn export(input: &Path, out: &Path, mut progress: impl FnMut(u64)) -> Result
         buf.resize(e.len, 0);
         file.read_exact_at(&mut buf, e.offset)?;
         let session = session_of(std::str::from_utf8(&buf)?).map_err(anyhow::Error::msg)?;
-        run.push_all(rows_of(&session))?;
+        let provided = Provided::of(session.pointer("/settings/providedData"));
+        run.push_all(rows_of(&session), &provided)?;
         if done % 10_000 == 0 {
             progress(done as u64);
         }
