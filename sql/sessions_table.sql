@@ -11,6 +11,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     status              text GENERATED ALWAYS AS ((facesign.session_summary(session)).status) STORED,
     created_at          timestamptz GENERATED ALWAYS AS ((facesign.session_summary(session)).created_at) STORED,
     client_reference_id text GENERATED ALWAYS AS ((facesign.session_summary(session)).client_reference_id) STORED,
+    -- When this row last changed: incremental exports take what changed since their last run.
+    updated_at          timestamptz NOT NULL DEFAULT clock_timestamp(),
     CONSTRAINT sessions_pkey PRIMARY KEY (id),
     -- A flow in the SDK-head array format must be valid. Sessions stored before it (the
     -- older {nodes, edges} object, or no flow) are history and are kept as they are.
@@ -19,11 +21,21 @@ CREATE TABLE IF NOT EXISTS sessions (
         OR facesign.flow_is_valid(session -> 'settings' -> 'flow'))
 );
 
+CREATE OR REPLACE FUNCTION sessions_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.updated_at := clock_timestamp();
+    RETURN NEW;
+END $$;
+CREATE OR REPLACE TRIGGER sessions_touch BEFORE UPDATE ON sessions
+    FOR EACH ROW EXECUTE FUNCTION sessions_touch();
+
 -- A user's sessions over time (impossible travel, device churn, "last verification of …").
 CREATE INDEX IF NOT EXISTS sessions_client_reference_id_created_at
     ON sessions (client_reference_id, created_at);
--- Time windows and incremental exports.
+-- Time windows.
 CREATE INDEX IF NOT EXISTS sessions_created_at ON sessions (created_at);
+-- Incremental exports: what changed since the last one.
+CREATE INDEX IF NOT EXISTS sessions_updated_at ON sessions (updated_at);
 -- Work queues: sessions still in progress or waiting for delayed report fields.
 CREATE INDEX IF NOT EXISTS sessions_status ON sessions (status) WHERE status <> 'complete';
 -- "Which sessions failed liveness?" without reading every report.

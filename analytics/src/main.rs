@@ -61,6 +61,14 @@ enum Command {
         /// Table holding the sessions (a `session jsonb` column).
         #[arg(long, default_value = "sessions")]
         table: String,
+        /// Export only the days (partitions) holding a session that changed since the last run
+        /// (recorded in _manifest.json), replacing just those; the first run exports all.
+        /// Needs the reference table's updated_at column.
+        #[arg(long, conflicts_with_all = ["from_ndjson", "since"])]
+        incremental: bool,
+        /// Like --incremental, from this time (e.g. '2026-10-01 00:00+00').
+        #[arg(long, conflicts_with = "from_ndjson")]
+        since: Option<String>,
         /// Personal data in transcript phrases (provided name, email, phone; any email, phone
         /// number, IP address or URL): `hash` replaces each with a salted SHA-256 token,
         /// `drop` with its kind alone.
@@ -94,7 +102,7 @@ enum Command {
 
 fn main() -> Result<()> {
     match Cli::parse().command {
-        Command::Export { out, from_ndjson, dsn, table, redact, salt } => {
+        Command::Export { out, from_ndjson, dsn, table, incremental, since, redact, salt } => {
             let redaction = match (redact.as_deref(), salt) {
                 (None, _) => None,
                 (Some("drop"), _) => Some(export::redact::Redaction::Drop),
@@ -114,8 +122,18 @@ fn main() -> Result<()> {
                     runtime.block_on(async {
                         let mut client = target.connect().await?;
                         eprintln!("exporting {table} ({})", target.describe());
-                        export::db::export(&mut client, &table, &out, redaction, |n| bar.set_position(n))
-                            .await
+                        let scope = match (since, incremental) {
+                            (Some(since), _) => export::db::Scope::ChangedSince(since),
+                            (None, true) => match export::last_snapshot(&out)? {
+                                Some(last) => export::db::Scope::ChangedSince(last),
+                                None => export::db::Scope::Full,
+                            },
+                            (None, false) => export::db::Scope::Full,
+                        };
+                        export::db::export(&mut client, &table, &out, scope, redaction, |n| {
+                            bar.set_position(n)
+                        })
+                        .await
                     })?
                 }
             };

@@ -9,6 +9,7 @@ use std::process::Command;
 
 use facesign_analytics::connect::Target;
 use facesign_analytics::export;
+use facesign_analytics::export::db::Scope::Full;
 use facesign_analytics::export::redact::Redaction;
 use facesign_analytics::generate::{generate, parse_date, Config, Rates};
 use facesign_analytics::load::{load, LoadOptions};
@@ -115,7 +116,7 @@ async fn database_and_ndjson_exports_write_the_same_files_and_match_sql() {
     load_into(&dsn, &ndjson).await;
     let (from_db, from_file) = (dir.path().join("db"), dir.path().join("file"));
     let mut client = Target::resolve(Some(&dsn)).unwrap().connect().await.unwrap();
-    let a = export::db::export(&mut client, "sessions", &from_db, None, |_| {}).await.unwrap();
+    let a = export::db::export(&mut client, "sessions", &from_db, Full, None, |_| {}).await.unwrap();
     let b = export::ndjson::export(&ndjson, &from_file, None, |_| {}).unwrap();
     assert_eq!((a.sessions, a.node_outcomes, a.transcript), (b.sessions, b.node_outcomes, b.transcript));
     assert_eq!(files(&from_db), files(&from_file), "byte-identical files, partition by partition");
@@ -231,7 +232,7 @@ async fn redacted_exports_carry_no_provided_name_and_agree_between_paths() {
     let salt = || Some(Redaction::Hash { salt: "test-salt".into() });
     let (from_db, from_file) = (dir.path().join("db"), dir.path().join("file"));
     let mut client = Target::resolve(Some(&dsn)).unwrap().connect().await.unwrap();
-    export::db::export(&mut client, "sessions", &from_db, salt(), |_| {}).await.unwrap();
+    export::db::export(&mut client, "sessions", &from_db, Full, salt(), |_| {}).await.unwrap();
     export::ndjson::export(&ndjson, &from_file, salt(), |_| {}).unwrap();
     assert_eq!(files(&from_db), files(&from_file));
     let texts = transcript_texts(&from_db);
@@ -242,4 +243,96 @@ async fn redacted_exports_carry_no_provided_name_and_agree_between_paths() {
     let dropped = dir.path().join("dropped");
     export::ndjson::export(&ndjson, &dropped, Some(Redaction::Drop), |_| {}).unwrap();
     assert!(transcript_texts(&dropped).iter().any(|t| t.contains("[name]")));
+}
+
+#[tokio::test]
+async fn an_incremental_export_replaces_only_the_days_that_changed() {
+    let dsn = fresh_database("facesign_export_incremental").await;
+    let dir = tempfile::tempdir().unwrap();
+    load_into(&dsn, &corpus(dir.path(), 15, 2_000)).await;
+    let out = dir.path().join("dataset");
+    let binary = env!("CARGO_BIN_EXE_facesign-analytics");
+    let run = |args: &[&str]| {
+        let status = Command::new(binary)
+            .args(["export", "--out", out.to_str().unwrap(), "--dsn", &dsn])
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    run(&["--incremental"]); // the first incremental run exports everything
+    assert_eq!(manifest_rows(&out), sql_rows(&dsn).await);
+    let before = files(&out);
+    // One session progresses (a node report arrives); its day must be re-exported, no other.
+    let client = Target::resolve(Some(&dsn)).unwrap().connect().await.unwrap();
+    let day: String = client
+        .query_one(
+            "UPDATE sessions SET session = jsonb_set(session, '{report,nodeReports}', \
+             (session->'report'->'nodeReports') || '[{\"type\": \"conversation\", \"nodeId\": \"late\", \"outcome\": \"x\"}]') \
+             WHERE id = (SELECT id FROM sessions WHERE status = 'complete' ORDER BY id LIMIT 1) \
+             RETURNING to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    run(&["--incremental"]);
+    assert_eq!(manifest_rows(&out), sql_rows(&dsn).await, "every session once after the update");
+    let after = files(&out);
+    let changed_day = format!("created_date={day}");
+    for (path, sum) in &before {
+        if !path.ends_with(&changed_day) {
+            assert!(
+                after.contains(&(path.clone(), *sum)),
+                "{path} was rewritten although nothing in it changed"
+            );
+        }
+    }
+    assert!(!after
+        .iter()
+        .any(|a| before.contains(a) && a.0.ends_with(&changed_day) && a.0.starts_with("node_outcomes")));
+    // Nothing changed: nothing rewritten.
+    run(&["--incremental"]);
+    assert_eq!(files(&out), after);
+    assert_eq!(manifest_rows(&out), sql_rows(&dsn).await);
+}
+
+#[test]
+fn sessions_created_in_the_same_instant_are_written_in_id_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("same-time.ndjson");
+    let line = |id: &str, t: i64| {
+        format!(r#"{{"id":"{id}","createdAt":{t},"status":"created","report":{{"transcript":[]}}}}"#)
+    };
+    std::fs::write(
+        &file,
+        [
+            line("c", 1_790_000_000_000),
+            line("a", 1_790_000_000_000),
+            line("z", 1_780_000_000_000),
+            line("b", 1_790_000_000_000),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let out = dir.path().join("dataset");
+    export::ndjson::export(&file, &out, None, |_| {}).unwrap();
+    let mut ids = Vec::new();
+    for (path, _) in files(&out).iter().filter(|(p, _)| p.starts_with("sessions/")) {
+        for f in std::fs::read_dir(out.join(path)).unwrap() {
+            let reader =
+                ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(f.unwrap().path()).unwrap())
+                    .unwrap()
+                    .build()
+                    .unwrap();
+            for batch in reader {
+                let batch = batch.unwrap();
+                let col = batch.column_by_name("session_id").unwrap();
+                let s = col.as_any().downcast_ref::<arrow_array::StringArray>().unwrap();
+                ids.extend(s.iter().flatten().map(str::to_owned));
+            }
+        }
+    }
+    assert_eq!(ids, ["z", "a", "b", "c"]);
 }

@@ -11,7 +11,15 @@ use tokio_postgres::binary_copy::BinaryCopyOutStream;
 use tokio_postgres::types::{FromSql, Type};
 use tokio_postgres::Client;
 
-use super::parquet_out::partition_of;
+use super::parquet_out::{partition_of, DEFAULT_PARTITION};
+
+/// The partition folder of a `YYYY-MM-DD` day (or of no day).
+fn partition_of_day(day: Option<String>) -> String {
+    match day {
+        Some(d) => format!("created_date={d}"),
+        None => format!("created_date={DEFAULT_PARTITION}"),
+    }
+}
 use super::redact::{Provided, Redaction};
 use super::rows::{
     NodeOutcomeRow, PhraseRow, SessionRow, BOOL_SIGNALS, FLOAT_SIGNALS, INT_SIGNALS, TEXT_SIGNALS,
@@ -40,10 +48,25 @@ fn from(table: &str) -> String {
     format!("FROM {table} AS s CROSS JOIN LATERAL facesign.session_summary(s.session) AS ss")
 }
 
+/// What a run exports.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Scope {
+    /// Every session: the dataset is replaced.
+    Full,
+    /// The partitions (creation days) holding a session that changed since this time
+    /// (`timestamptz` text); they are replaced, the others kept. Needs an `updated_at` column.
+    ChangedSince(String),
+}
+
+/// How far before the last snapshot an incremental run looks, for writers whose transactions
+/// began before that snapshot but committed after it.
+const LATE_COMMIT_MARGIN: &str = "10 minutes";
+
 pub async fn export(
     client: &mut Client,
     table: &str,
     out: &std::path::Path,
+    scope: Scope,
     redaction: Option<Redaction>,
     mut progress: impl FnMut(u64),
 ) -> Result<ExportSummary> {
@@ -56,6 +79,45 @@ pub async fn export(
         .read_only(true)
         .start()
         .await?;
+    let snapshot: String = tx.query_one("SELECT now()::text", &[]).await?.get(0);
+    let partitions: Option<Vec<String>> = match &scope {
+        Scope::Full => None,
+        Scope::ChangedSince(since) => {
+            let rows = tx
+                .query(
+                    format!(
+                        "SELECT DISTINCT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM {table} \
+                         WHERE updated_at >= $1::text::timestamptz - interval '{LATE_COMMIT_MARGIN}'"
+                    )
+                    .as_str(),
+                    &[since],
+                )
+                .await
+                .with_context(|| {
+                    format!("an incremental export needs {table} to have created_at and updated_at columns, as sql/sessions_table.sql does")
+                })?;
+            Some(rows.iter().map(|r| partition_of_day(r.get::<_, Option<String>>(0))).collect())
+        }
+    };
+    // Only the sessions of the partitions being replaced.
+    let filter = match &partitions {
+        None => String::new(),
+        Some(parts) => {
+            let days: Vec<String> = parts
+                .iter()
+                .filter_map(|p| p.strip_prefix("created_date="))
+                .filter(|d| d.len() == 10 && d.bytes().all(|b| b.is_ascii_digit() || b == b'-'))
+                .map(|d| format!("'{d}'"))
+                .collect();
+            let null_day = parts.iter().any(|p| p.ends_with(DEFAULT_PARTITION));
+            format!(
+                "WHERE (ss.created_at AT TIME ZONE 'UTC')::date IN ({}) {}",
+                if days.is_empty() { "NULL".to_owned() } else { days.join(", ") },
+                if null_day { "OR ss.created_at IS NULL" } else { "" }
+            )
+        }
+    };
+    let order = format!("{filter} ORDER BY ss.created_at, ss.id COLLATE \"C\"");
 
     // sessions/
     let texts: Vec<String> = TEXT_SIGNALS
@@ -71,7 +133,7 @@ pub async fn export(
     let query = format!(
         "COPY (SELECT ss.id, ss.status, ss.created_at, ss.started_at, ss.finished_at, ss.client_reference_id, ss.zone, \
          ss.lang, ss.flow_nodes, ss.node_reports, ss.transcript_turns, {}, {}, r.asn {} \
-         CROSS JOIN LATERAL facesign.risk_signals(s.session) AS r ORDER BY ss.created_at, ss.id COLLATE \"C\") \
+         CROSS JOIN LATERAL facesign.risk_signals(s.session) AS r {order}) \
          TO STDOUT (FORMAT binary)",
         texts.join(", "),
         others.join(", "),
@@ -132,7 +194,7 @@ pub async fn export(
     // node_outcomes/
     let query = format!(
         "COPY (SELECT ss.id, ss.client_reference_id, n.ordinal, n.node_id, n.node_type, n.outcome, n.created_at, ss.created_at {} \
-         CROSS JOIN LATERAL facesign.node_outcomes(s.session) AS n ORDER BY ss.created_at, ss.id COLLATE \"C\", n.ordinal) \
+         CROSS JOIN LATERAL facesign.node_outcomes(s.session) AS n {order}, n.ordinal) \
          TO STDOUT (FORMAT binary)",
         from(&table)
     );
@@ -167,7 +229,7 @@ pub async fn export(
     // transcript/
     let query = format!(
         "COPY (SELECT ss.id, ss.client_reference_id, t.ordinal, t.speaker, t.text, t.created_at, ss.created_at, {} {} \
-         CROSS JOIN LATERAL facesign.transcript(s.session) AS t ORDER BY ss.created_at, ss.id COLLATE \"C\", t.ordinal) \
+         CROSS JOIN LATERAL facesign.transcript(s.session) AS t {order}, t.ordinal) \
          TO STDOUT (FORMAT binary)",
         // What the session provided, read only when it is needed to redact the phrases.
         if redacting { "(s.session->'settings'->'providedData')::text" } else { "NULL::text" },
@@ -202,5 +264,5 @@ pub async fn export(
         run.push_phrase(&partition_of(us(row.get(6))), phrase, &provided)?;
     }
     tx.commit().await?;
-    run.commit(&format!("postgresql:{table}"))
+    run.commit(&format!("postgresql:{table}"), Some(&snapshot), partitions.as_deref())
 }

@@ -70,8 +70,14 @@ fn write_manifest(out: &Path, manifest: &Value) -> Result<()> {
     Ok(())
 }
 
+/// The partition folder of a manifest file entry (`created_date=…`).
+fn partition_of_entry(f: &Value) -> &str {
+    f["path"].as_str().unwrap_or_default().split('/').next().unwrap_or_default()
+}
+
 /// Finishes a commit the manifest says was under way: moves in what is still in staging,
-/// removes the previous run's files, records the new state. Idempotent.
+/// removes the files the run replaces (every file, or those of the partitions it exported),
+/// records the new state. Idempotent.
 fn roll_forward(out: &Path, mut manifest: Value) -> Result<()> {
     let Some(pending) = manifest.get("pending").filter(|p| !p.is_null()).cloned() else { return Ok(()) };
     let staging = out.join(pending["staging"].as_str().context("pending commit without staging")?);
@@ -85,7 +91,16 @@ fn roll_forward(out: &Path, mut manifest: Value) -> Result<()> {
             std::fs::rename(&from, &to).with_context(|| format!("moving {} into place", to.display()))?;
         }
     }
+    // A full run replaces everything; an incremental one the partitions it exported.
+    let replaced: Option<Vec<&str>> =
+        pending["partitions"].as_array().map(|p| p.iter().filter_map(Value::as_str).collect());
+    let mut kept = Vec::new();
     for f in manifest["files"].as_array().into_iter().flatten() {
+        let replace = replaced.as_ref().is_none_or(|parts| parts.contains(&partition_of_entry(f)));
+        if !replace {
+            kept.push(f.clone());
+            continue;
+        }
         let old =
             out.join(f["dataset"].as_str().unwrap_or_default()).join(f["path"].as_str().unwrap_or_default());
         std::fs::remove_file(&old).ok();
@@ -93,13 +108,27 @@ fn roll_forward(out: &Path, mut manifest: Value) -> Result<()> {
             std::fs::remove_dir(dir).ok(); // only when the partition is now empty
         }
     }
-    for key in ["run", "source", "sessions", "node_outcomes", "transcript", "files"] {
+    kept.extend(pending["files"].as_array().into_iter().flatten().cloned());
+    for dataset in DATASETS {
+        let rows: u64 =
+            kept.iter().filter(|f| f["dataset"] == dataset).filter_map(|f| f["rows"].as_u64()).sum();
+        manifest[dataset] = json!(rows);
+    }
+    manifest["files"] = Value::Array(kept);
+    for key in ["run", "source", "snapshot"] {
         manifest[key] = pending[key].clone();
     }
     manifest["pending"] = Value::Null;
     write_manifest(out, &manifest)?;
     std::fs::remove_dir_all(&staging).ok();
     Ok(())
+}
+
+/// When the last committed run read its snapshot (RFC 3339), for the next incremental run.
+pub fn last_snapshot(out: &Path) -> Result<Option<String>> {
+    let manifest = read_manifest(out)?;
+    roll_forward(out, manifest)?;
+    Ok(read_manifest(out)?["snapshot"].as_str().map(str::to_owned))
 }
 
 impl Run {
@@ -160,8 +189,14 @@ impl Run {
         Ok(())
     }
 
-    /// Replaces the dataset with this run's files (see the module's description).
-    pub fn commit(self, source: &str) -> Result<ExportSummary> {
+    /// Replaces the dataset with this run's files (see the module's description); with
+    /// `partitions`, only those partitions (an incremental run).
+    pub fn commit(
+        self,
+        source: &str,
+        snapshot: Option<&str>,
+        partitions: Option<&[String]>,
+    ) -> Result<ExportSummary> {
         let Run { out, staging, id, sessions, nodes, phrases, mut summary, started, .. } = self;
         let written: Vec<(&str, Vec<WrittenFile>)> = vec![
             ("sessions", sessions.finish()?),
@@ -182,9 +217,8 @@ impl Run {
             "run": id,
             "staging": staging.file_name().map(|n| n.to_string_lossy().into_owned()),
             "source": source,
-            "sessions": summary.sessions,
-            "node_outcomes": summary.node_outcomes,
-            "transcript": summary.transcript,
+            "snapshot": snapshot,
+            "partitions": partitions,
             "files": files,
         });
         write_manifest(&out, &manifest)?;

@@ -169,6 +169,9 @@ pub struct WrittenFile {
     pub rows: u64,
 }
 
+/// Hive's name for the partition of rows whose partition value is NULL.
+pub const DEFAULT_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
+
 /// The hive partition of a creation time: `created_date=YYYY-MM-DD`, or Hive's default
 /// partition when the session has no creation time.
 pub fn partition_of(created_at_us: Option<i64>) -> String {
@@ -187,7 +190,7 @@ pub fn partition_of(created_at_us: Option<i64>) -> String {
             let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
             format!("created_date={y:04}-{m:02}-{d:02}")
         }
-        None => "created_date=__HIVE_DEFAULT_PARTITION__".into(),
+        None => format!("created_date={DEFAULT_PARTITION}"),
     }
 }
 
