@@ -3,6 +3,8 @@
 //! sessions, a killed export leaves the dataset whole, and a rerun after new sessions arrive
 //! has every session exactly once.
 
+mod common;
+use common::{fresh_database, sql_i64};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -15,20 +17,6 @@ use facesign_analytics::generate::{generate, parse_date, Config, Rates};
 use facesign_analytics::load::{load, LoadOptions};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
-
-fn base_dsn() -> String {
-    std::env::var("FACESIGN_TEST_DSN").expect(
-        "FACESIGN_TEST_DSN is not set: run these tests through scripts/test.sh, which starts PostgreSQL",
-    )
-}
-
-async fn fresh_database(name: &str) -> String {
-    let admin =
-        Target::resolve(Some(&format!("{} dbname=postgres", base_dsn()))).unwrap().connect().await.unwrap();
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
-    format!("{} dbname={name}", base_dsn())
-}
 
 fn corpus(dir: &Path, seed: u64, sessions: u64) -> std::path::PathBuf {
     let config = Config {
@@ -46,11 +34,6 @@ async fn load_into(dsn: &str, file: &Path) {
     let mut client = Target::resolve(Some(dsn)).unwrap().connect().await.unwrap();
     let reader = std::io::BufReader::new(std::fs::File::open(file).unwrap());
     load(&mut client, reader, &LoadOptions { table: "sessions".into(), batch: 1000 }, |_| {}).await.unwrap();
-}
-
-async fn sql_i64(dsn: &str, sql: &str) -> i64 {
-    let client = Target::resolve(Some(dsn)).unwrap().connect().await.unwrap();
-    client.query_one(sql, &[]).await.unwrap().get(0)
 }
 
 /// Every Parquet file of a dataset folder: (dataset/partition, checksum of its bytes).
@@ -72,6 +55,37 @@ fn files(root: &Path) -> Vec<(String, u64)> {
     }
     out.sort();
     out
+}
+
+/// Every array of one column of a dataset, partition by partition, file by file, in order.
+fn column<A: arrow_array::Array + Clone + 'static>(root: &Path, dataset: &str, name: &str) -> Vec<A> {
+    let sorted = |dir: &Path| {
+        let mut paths: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        paths
+    };
+    let mut out = Vec::new();
+    for partition in sorted(&root.join(dataset)) {
+        for file in sorted(&partition) {
+            let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(file).unwrap())
+                .unwrap()
+                .build()
+                .unwrap();
+            for batch in reader {
+                let batch = batch.unwrap();
+                out.push(batch.column_by_name(name).unwrap().as_any().downcast_ref::<A>().unwrap().clone());
+            }
+        }
+    }
+    out
+}
+
+/// Every non-null string of one column of a dataset.
+fn strings(root: &Path, dataset: &str, name: &str) -> Vec<String> {
+    column::<arrow_array::StringArray>(root, dataset, name)
+        .iter()
+        .flat_map(|a| a.iter().flatten().map(str::to_owned).collect::<Vec<_>>())
+        .collect()
 }
 
 /// Rows per dataset as the manifest records them, checked against the files on disk.
@@ -122,22 +136,10 @@ async fn database_and_ndjson_exports_write_the_same_files_and_match_sql() {
     assert_eq!(files(&from_db), files(&from_file), "byte-identical files, partition by partition");
     assert_eq!(manifest_rows(&from_db), sql_rows(&dsn).await);
     // A column checksum: flow_nodes summed in the files and in SQL.
-    let mut sum = 0i64;
-    for (path, _) in files(&from_db).iter().filter(|(p, _)| p.starts_with("sessions/")) {
-        for f in std::fs::read_dir(from_db.join(path)).unwrap() {
-            let reader =
-                ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(f.unwrap().path()).unwrap())
-                    .unwrap()
-                    .build()
-                    .unwrap();
-            for batch in reader {
-                let batch = batch.unwrap();
-                let col = batch.column_by_name("flow_nodes").unwrap();
-                let ints = col.as_any().downcast_ref::<arrow_array::Int32Array>().unwrap();
-                sum += ints.iter().flatten().map(i64::from).sum::<i64>();
-            }
-        }
-    }
+    let sum: i64 = column::<arrow_array::Int32Array>(&from_db, "sessions", "flow_nodes")
+        .iter()
+        .flat_map(|a| a.iter().flatten().map(i64::from).collect::<Vec<_>>())
+        .sum();
     assert_eq!(
         sum,
         sql_i64(&dsn, "SELECT sum((facesign.session_summary(session)).flow_nodes)::bigint FROM sessions")
@@ -188,23 +190,7 @@ async fn a_killed_export_leaves_the_dataset_whole_and_the_next_run_has_every_ses
 
 /// Every transcript text in a dataset.
 fn transcript_texts(root: &Path) -> Vec<String> {
-    let mut texts = Vec::new();
-    for (path, _) in files(root).iter().filter(|(p, _)| p.starts_with("transcript/")) {
-        for f in std::fs::read_dir(root.join(path)).unwrap() {
-            let reader =
-                ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(f.unwrap().path()).unwrap())
-                    .unwrap()
-                    .build()
-                    .unwrap();
-            for batch in reader {
-                let batch = batch.unwrap();
-                let col = batch.column_by_name("text").unwrap();
-                let strings = col.as_any().downcast_ref::<arrow_array::StringArray>().unwrap();
-                texts.extend(strings.iter().flatten().map(str::to_owned));
-            }
-        }
-    }
-    texts
+    strings(root, "transcript", "text")
 }
 
 #[tokio::test]
@@ -318,21 +304,6 @@ fn sessions_created_in_the_same_instant_are_written_in_id_order() {
     .unwrap();
     let out = dir.path().join("dataset");
     export::ndjson::export(&file, &out, None, |_| {}).unwrap();
-    let mut ids = Vec::new();
-    for (path, _) in files(&out).iter().filter(|(p, _)| p.starts_with("sessions/")) {
-        for f in std::fs::read_dir(out.join(path)).unwrap() {
-            let reader =
-                ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(f.unwrap().path()).unwrap())
-                    .unwrap()
-                    .build()
-                    .unwrap();
-            for batch in reader {
-                let batch = batch.unwrap();
-                let col = batch.column_by_name("session_id").unwrap();
-                let s = col.as_any().downcast_ref::<arrow_array::StringArray>().unwrap();
-                ids.extend(s.iter().flatten().map(str::to_owned));
-            }
-        }
-    }
+    let ids = strings(&out, "sessions", "session_id");
     assert_eq!(ids, ["z", "a", "b", "c"]);
 }

@@ -3,37 +3,19 @@
 //! right CA and refuses another, and a password never shows. scripts/test.sh starts the
 //! cluster and sets FACESIGN_TEST_DSN (and the CA paths) before running these.
 
+mod common;
+use common::{fresh_database, sql_i64};
 use std::io::Write;
 
 use facesign_analytics::connect::Target;
 use facesign_analytics::generate::{generate, parse_date, Config, Rates};
 use facesign_analytics::load::{load, LoadOptions, LoadSummary};
 
-fn base_dsn() -> String {
-    std::env::var("FACESIGN_TEST_DSN").expect(
-        "FACESIGN_TEST_DSN is not set: run these tests through scripts/test.sh, which starts PostgreSQL",
-    )
-}
-
-/// A fresh database of its own for one test.
-async fn fresh_database(name: &str) -> String {
-    let admin =
-        Target::resolve(Some(&format!("{} dbname=postgres", base_dsn()))).unwrap().connect().await.unwrap();
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
-    format!("{} dbname={name}", base_dsn())
-}
-
 async fn load_file(dsn: &str, path: &std::path::Path) -> LoadSummary {
     let mut client = Target::resolve(Some(dsn)).unwrap().connect().await.unwrap();
     let file = std::io::BufReader::new(std::fs::File::open(path).unwrap());
     let options = LoadOptions { table: "sessions".into(), batch: 700 };
     load(&mut client, file, &options, |_| {}).await.unwrap()
-}
-
-async fn count(dsn: &str, sql: &str) -> i64 {
-    let client = Target::resolve(Some(dsn)).unwrap().connect().await.unwrap();
-    client.query_one(sql, &[]).await.unwrap().get(0)
 }
 
 fn corpus(sessions: u64) -> tempfile::TempDir {
@@ -57,14 +39,17 @@ async fn a_reload_adds_nothing() {
     let file = dir.path().join("sessions.ndjson");
     let first = load_file(&dsn, &file).await;
     assert_eq!((first.lines, first.inserted, first.updated, first.rejected.len()), (3_000, 3_000, 0, 0));
-    assert_eq!(count(&dsn, "SELECT count(*) FROM sessions").await, 3_000);
+    assert_eq!(sql_i64(&dsn, "SELECT count(*) FROM sessions").await, 3_000);
     let again = load_file(&dsn, &file).await;
     assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 3_000));
-    assert_eq!(count(&dsn, "SELECT count(*) FROM sessions").await, 3_000);
+    assert_eq!(sql_i64(&dsn, "SELECT count(*) FROM sessions").await, 3_000);
     // The generated columns were filled by the extension.
     assert_eq!(
-        count(&dsn, "SELECT count(*) FROM sessions WHERE created_at IS NULL OR client_reference_id IS NULL")
-            .await,
+        sql_i64(
+            &dsn,
+            "SELECT count(*) FROM sessions WHERE created_at IS NULL OR client_reference_id IS NULL"
+        )
+        .await,
         0
     );
 }
@@ -82,7 +67,7 @@ async fn a_session_that_progressed_replaces_the_stored_one_never_the_reverse() {
         path
     };
     let status = || {
-        count(&dsn, "SELECT count(*) FROM sessions WHERE status = 'complete' AND (facesign.session_summary(session)).node_reports = 1")
+        sql_i64(&dsn, "SELECT count(*) FROM sessions WHERE status = 'complete' AND (facesign.session_summary(session)).node_reports = 1")
     };
     let s = load_file(&dsn, &write("a.ndjson", &[in_progress])).await;
     assert_eq!(s.inserted, 1);
@@ -97,7 +82,7 @@ async fn a_session_that_progressed_replaces_the_stored_one_never_the_reverse() {
     let s = load_file(&dsn, &write("e.ndjson", &[complete, in_progress, without_reports])).await;
     assert_eq!((s.inserted, s.updated, s.unchanged), (0, 0, 1));
     assert_eq!(status().await, 1);
-    assert_eq!(count(&dsn, "SELECT count(*) FROM sessions").await, 1);
+    assert_eq!(sql_i64(&dsn, "SELECT count(*) FROM sessions").await, 1);
 }
 
 #[tokio::test]
@@ -123,7 +108,7 @@ async fn broken_lines_are_reported_and_the_good_ones_loaded() {
     assert!(s.rejected[1].1.contains("id"));
     assert!(s.rejected[4].1.contains("flow"));
     assert_eq!(s.inserted, 400);
-    assert_eq!(count(&dsn, "SELECT count(*) FROM sessions").await, 400);
+    assert_eq!(sql_i64(&dsn, "SELECT count(*) FROM sessions").await, 400);
 }
 
 fn tls_dsn(ca: &str) -> String {
