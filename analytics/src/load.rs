@@ -45,14 +45,15 @@ pub fn progress_of(session: &serde_json::Value) -> Progress {
     (status, summary.node_reports.unwrap_or(0), summary.transcript_turns.unwrap_or(0), video)
 }
 
-/// The same reading in SQL, over a stored session document: four columns.
-fn progress_sql(doc: &str) -> String {
+/// The same reading in SQL for the stored sessions among `ids`: `id` and the four progress
+/// columns, with one `session_summary` call per session.
+fn stored_progress_sql(table: &str) -> String {
     format!(
-        "CASE {doc}->>'status' WHEN 'complete' THEN 2 WHEN 'incomplete' THEN 2 WHEN 'canceled' THEN 2 \
+        "SELECT t.id, CASE ss.status WHEN 'complete' THEN 2 WHEN 'incomplete' THEN 2 WHEN 'canceled' THEN 2 \
          WHEN 'inProgress' THEN 1 WHEN 'processing' THEN 1 ELSE 0 END, \
-         coalesce((facesign.session_summary({doc})).node_reports, 0), \
-         coalesce((facesign.session_summary({doc})).transcript_turns, 0), \
-         coalesce({doc}->'report' ? 'videoAIAnalysis', false)"
+         coalesce(ss.node_reports, 0), coalesce(ss.transcript_turns, 0), \
+         coalesce(t.session->'report' ? 'videoAIAnalysis', false) \
+         FROM {table} AS t CROSS JOIN LATERAL facesign.session_summary(t.session) AS ss WHERE t.id = ANY($1)"
     )
 }
 
@@ -157,10 +158,7 @@ async fn load_batch(
     // Which of these sessions are stored already, and how far they had got.
     let ids: Vec<&str> = batch.iter().map(|c| c.id.as_str()).collect();
     let stored: std::collections::HashMap<String, Progress> = tx
-        .query(
-            format!("SELECT id, {} FROM {table} AS t WHERE id = ANY($1)", progress_sql("t.session")).as_str(),
-            &[&ids],
-        )
+        .query(stored_progress_sql(table).as_str(), &[&ids])
         .await
         .with_context(|| format!("reading {table}"))?
         .into_iter()

@@ -43,6 +43,19 @@ fn us(v: Option<Micros>) -> Option<i64> {
     v.map(|m| m.0)
 }
 
+/// The rows of a `COPY (SELECT …) TO STDOUT (FORMAT binary)`, typed as `types`.
+async fn binary_rows(
+    tx: &tokio_postgres::Transaction<'_>,
+    query: &str,
+    types: &[Type],
+    what: &str,
+) -> Result<BinaryCopyOutStream> {
+    Ok(BinaryCopyOutStream::new(
+        tx.copy_out(query).await.with_context(|| format!("exporting {what}"))?,
+        types,
+    ))
+}
+
 /// `FROM <table> s` with the summary (`ss`) of each session, in the order both export paths use.
 fn from(table: &str) -> String {
     format!("FROM {table} AS s CROSS JOIN LATERAL facesign.session_summary(s.session) AS ss")
@@ -155,8 +168,7 @@ pub async fn export(
     types.extend(std::iter::repeat_n(Type::INT4, INT_SIGNALS.len()));
     types.extend(std::iter::repeat_n(Type::BOOL, BOOL_SIGNALS.len()));
     types.push(Type::INT8);
-    let stream =
-        BinaryCopyOutStream::new(tx.copy_out(query.as_str()).await.context("exporting sessions")?, &types);
+    let stream = binary_rows(&tx, &query, &types, "sessions").await?;
     pin_mut!(stream);
     let t0 = 11;
     let (f0, i0, b0) = (
@@ -208,10 +220,7 @@ pub async fn export(
         Type::TIMESTAMPTZ,
         Type::TIMESTAMPTZ,
     ];
-    let stream = BinaryCopyOutStream::new(
-        tx.copy_out(query.as_str()).await.context("exporting node outcomes")?,
-        &types,
-    );
+    let stream = binary_rows(&tx, &query, &types, "node outcomes").await?;
     pin_mut!(stream);
     while let Some(row) = stream.try_next().await? {
         let node = NodeOutcomeRow {
@@ -245,10 +254,7 @@ pub async fn export(
         Type::TIMESTAMPTZ,
         Type::TEXT,
     ];
-    let stream = BinaryCopyOutStream::new(
-        tx.copy_out(query.as_str()).await.context("exporting the transcript")?,
-        &types,
-    );
+    let stream = binary_rows(&tx, &query, &types, "the transcript").await?;
     pin_mut!(stream);
     while let Some(row) = stream.try_next().await? {
         let phrase = PhraseRow {
