@@ -3,7 +3,9 @@
 # private PostgreSQL 15 cluster (in .facesign/ of this checkout, reused on the next run),
 # store the example flows in the reference table, show what validation says about them and
 # about a broken flow, store the test sessions and read their reports, generate a synthetic
-# corpus (FACESIGN_DEMO_SESSIONS, default 20 000) and load it, query it, and stop the cluster.
+# corpus (FACESIGN_DEMO_SESSIONS, default 20 000) and load it, query it, export it to Parquet,
+# score it and run the detectors, evaluate them against the planted labels, and stop the
+# cluster.
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 
@@ -82,5 +84,17 @@ psql_db -d "$DB" -c "SELECT decision, count(*) FROM (SELECT CASE WHEN r.liveness
   FROM sessions s CROSS JOIN LATERAL facesign.risk_signals(s.session) AS r WHERE s.status = 'complete') d
   GROUP BY decision ORDER BY decision"
 
+step "Exporting the sessions to Parquet (facesign-analytics export, through the extension's readers)"
+DATASET="$(dirname "$PGDATA_DIR")/dataset"
+RESULTS="$(dirname "$PGDATA_DIR")/results"
+PGDATABASE="$DB" "$ANALYTICS" export --out "$DATASET"
+
+step "Scoring every session and running the anomaly detectors (facesign-analytics score)"
+"$ANALYTICS" score --input "$DATASET" --out "$RESULTS"
+
+step "The detectors against the corpus's planted labels (facesign-analytics evaluate)"
+"$ANALYTICS" evaluate --labels "$CORPUS/labels.csv" --findings "$RESULTS/findings"
+
 step "Done"
 echo "The cluster's data stays in $PGDATA_DIR; the next run reuses it (and its port, $PGPORT)."
+echo "Dataset: $DATASET; scores and findings: $RESULTS."

@@ -8,6 +8,7 @@ use facesign_analytics::connect::Target;
 use facesign_analytics::export;
 use facesign_analytics::generate::{self, Config, Rates};
 use facesign_analytics::load::{self, LoadOptions};
+use facesign_analytics::score::{self, config::ScoreConfig, evaluate, input::Source};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
@@ -98,10 +99,103 @@ enum Command {
         #[arg(long, default_value_t = 5_000)]
         batch: usize,
     },
+    /// Score every session (risk_score 0-100, risk_level, and the reasons whose points add up to
+    /// it) and run the anomaly detectors (impossible travel, new country, several countries,
+    /// new device, device churn, fraud farms, contradictory devices, age and sex
+    /// inconsistencies). Writes OUT/scores/ and OUT/findings/ as Parquet.
+    Score {
+        /// An export's folder (or its sessions/ folder), or an NDJSON file of sessions.
+        #[arg(long, required_unless_present = "print_config")]
+        input: Option<PathBuf>,
+        /// Folder to write scores/ and findings/ into (each replaced whole).
+        #[arg(long, required_unless_present = "print_config")]
+        out: Option<PathBuf>,
+        /// A TOML file of weights and thresholds overriding the defaults key by key.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print the default configuration, documented, and exit.
+        #[arg(long)]
+        print_config: bool,
+        /// Run only these detectors (comma-separated codes; default: all).
+        #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(score::DETECTORS.map(|(code, _)| code)))]
+        detectors: Vec<String>,
+        /// Write only findings/, not scores/.
+        #[arg(long)]
+        no_scores: bool,
+    },
+    /// Precision, recall and F1 of each detector against a generated corpus's labels.csv.
+    Evaluate {
+        /// labels.csv written by `generate`.
+        #[arg(long)]
+        labels: PathBuf,
+        /// The findings/ folder written by `score`.
+        #[arg(long)]
+        findings: PathBuf,
+        /// The scores/ folder written by `score` (default: beside findings/), to count the
+        /// benign users a geo or device detector flagged.
+        #[arg(long)]
+        scores: Option<PathBuf>,
+    },
 }
 
 fn main() -> Result<()> {
     match Cli::parse().command {
+        Command::Score { print_config: true, .. } => print!("{}", score::config::DEFAULT_TOML),
+        Command::Score { input, out, config, detectors, no_scores, .. } => {
+            let (input, out) = (input.expect("clap requires it"), out.expect("clap requires it"));
+            let config = match config {
+                Some(path) => ScoreConfig::from_file(&path)?,
+                None => ScoreConfig::default(),
+            };
+            let source = Source::of(&input)?;
+            let bar = ProgressBar::new_spinner()
+                .with_style(ProgressStyle::with_template("{spinner} {msg}  {elapsed}")?);
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            let mut options = score::ScoreOptions { write_scores: !no_scores, ..Default::default() };
+            if !detectors.is_empty() {
+                options.detectors.retain(|code| detectors.iter().any(|d| d == code));
+            }
+            let summary =
+                score::run(&source, &out, &config, &options, |step| bar.set_message(step.to_owned()))?;
+            bar.finish_and_clear();
+            println!(
+                "scored {} sessions of {} users in {:.2} s (reading {:.2} s), peak memory {}",
+                summary.sessions,
+                summary.users,
+                summary.seconds,
+                summary.read_seconds,
+                summary
+                    .peak_rss_bytes
+                    .map_or("unknown".to_owned(), |b| format!("{:.0} MiB", b as f64 / 1048576.0))
+            );
+            let level = |l: &str| summary.levels.get(l).copied().unwrap_or(0);
+            println!(
+                "  risk levels: {} normal, {} elevated, {} high",
+                level("normal"),
+                level("elevated"),
+                level("high")
+            );
+            let mut reasons: Vec<_> = summary.reasons.iter().collect();
+            reasons.sort_by(|a, b| b.1 .1.cmp(&a.1 .1));
+            println!("  top reasons (sessions, points in all):");
+            for (code, (n, points)) in reasons.iter().take(8) {
+                println!("    {code:<22} {n:>9} {points:>11}");
+            }
+            println!("  findings per detector:");
+            for detector in &options.detectors {
+                println!("    {detector:<22} {:>9}", summary.findings.get(detector).copied().unwrap_or(0));
+            }
+            println!("  {}\n  {}", summary.scores_path.display(), summary.findings_path.display());
+        }
+        Command::Evaluate { labels, findings, scores } => {
+            let scores = scores.or_else(|| {
+                let beside = findings.parent()?.join("scores");
+                beside.is_dir().then_some(beside)
+            });
+            let labels = evaluate::read_labels(&labels)?;
+            let result = evaluate::evaluate(&labels, &findings, scores.as_deref())?;
+            print!("{result}");
+        }
         Command::Export { out, from_ndjson, dsn, table, incremental, since, redact, salt } => {
             let redaction = match (redact.as_deref(), salt) {
                 (None, _) => None,

@@ -34,6 +34,8 @@ pub struct Rates {
     pub vpn_travel: f64,
     /// Users who travel abroad, with time enough to get there.
     pub new_country: f64,
+    /// Users whose last three sessions are in three countries within two days, each reachable.
+    pub country_hop: f64,
     /// Sessions through a VPN, hosting network or Tor exit.
     pub anonymizer: f64,
     /// Users (with 6+ sessions) who use five or more devices within two days.
@@ -48,6 +50,10 @@ pub struct Rates {
     pub virtual_person: f64,
     /// Users (with 3+ sessions) with one age estimate decades off.
     pub age_inconsistent: f64,
+    /// Users (with 4+ sessions) with one session whose AI analysis gives the other sex.
+    pub sex_inconsistent: f64,
+    /// Users with one session from a spoofed user agent (flags contradicting the platform).
+    pub contradictory_device: f64,
     /// Pairs of users who share a home, a phone and a line.
     pub household_pairs: f64,
     /// Sessions never started, still running, abandoned part-way.
@@ -64,6 +70,7 @@ impl Default for Rates {
             mobile_jump: 0.02,
             vpn_travel: 0.01,
             new_country: 0.02,
+            country_hop: 0.01,
             anonymizer: 0.015,
             device_churn: 0.03,
             users_per_farm: 5_000,
@@ -72,6 +79,8 @@ impl Default for Rates {
             liveness_failure: 0.015,
             virtual_person: 0.005,
             age_inconsistent: 0.02,
+            sex_inconsistent: 0.01,
+            contradictory_device: 0.005,
             household_pairs: 0.01,
             created: 0.02,
             in_progress: 0.01,

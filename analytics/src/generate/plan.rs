@@ -6,18 +6,29 @@ use super::flows::library;
 use super::rng::Rng;
 use super::world::{distance_km, world, ANONYMIZER_NETWORKS};
 use super::Config;
+use crate::score::config::ScoreConfig;
+use crate::score::rules::{self, Visit};
+use crate::score::table::NONE;
 
-/// Labelled kinds: the anomalies a detector should find, and `benign` look-alikes.
+/// Labelled kinds: the anomalies a detector should find (named as the detectors and signal
+/// reasons are), and `benign` look-alikes.
 pub mod kind {
-    pub const IMPOSSIBLE_TRAVEL: &str = "impossible_travel";
-    pub const NEW_COUNTRY: &str = "new_country";
-    pub const ANONYMIZER: &str = "anonymizer";
-    pub const DEVICE_CHURN: &str = "device_churn";
-    pub const FRAUD_FARM: &str = "fraud_farm";
-    pub const DEEPFAKE: &str = "deepfake";
-    pub const VIRTUAL_PERSON: &str = "virtual_person";
-    pub const LIVENESS_FAILURE: &str = "liveness_failure";
-    pub const AGE_INCONSISTENT: &str = "age_inconsistent";
+    use crate::score::finding::detector;
+    use crate::score::signals::signal;
+
+    pub const IMPOSSIBLE_TRAVEL: &str = detector::IMPOSSIBLE_TRAVEL;
+    pub const NEW_COUNTRY: &str = detector::NEW_COUNTRY;
+    pub const MULTI_COUNTRY: &str = detector::MULTI_COUNTRY;
+    pub const NEW_DEVICE: &str = detector::NEW_DEVICE;
+    pub const DEVICE_CHURN: &str = detector::DEVICE_CHURN;
+    pub const FRAUD_FARM: &str = detector::FRAUD_FARM;
+    pub const CONTRADICTORY_DEVICE: &str = detector::CONTRADICTORY_DEVICE;
+    pub const AGE_INCONSISTENT: &str = detector::AGE_INCONSISTENT;
+    pub const SEX_INCONSISTENT: &str = detector::SEX_INCONSISTENT;
+    pub const ANONYMIZER: &str = signal::ANONYMIZER;
+    pub const DEEPFAKE: &str = signal::DEEPFAKE;
+    pub const VIRTUAL_PERSON: &str = signal::VIRTUAL_PERSON;
+    pub const LIVENESS_FAILURE: &str = signal::LIVENESS_FAILURE;
     pub const BENIGN: &str = "benign";
 }
 
@@ -62,6 +73,8 @@ pub struct SessionPlan {
     pub status: Status,
     pub liveness: Liveness,
     pub virtual_person: bool,
+    /// The AI analysis gives the other sex than the user's.
+    pub sex_flipped: bool,
     pub age_min: u32,
     pub age_max: u32,
     pub returning: bool,
@@ -251,6 +264,7 @@ pub fn plan_user(config: &Config, user: u64) -> UserPlan {
                 status: Status::Complete,
                 liveness: Liveness::Live,
                 virtual_person: false,
+                sex_flipped: false,
                 age_min: (age_min as i64 + rng.between(-1, 1)).max(16) as u32,
                 age_max: (age_max as i64 + rng.between(-1, 1)).max(20) as u32,
                 returning: false,
@@ -292,8 +306,10 @@ pub fn plan_user(config: &Config, user: u64) -> UserPlan {
     sessions.sort_by_key(|s| s.time_ms);
     plant_travel(config, &mut rng, &mut sessions, home);
     plant_age_inconsistency(config, &mut rng, &mut sessions);
+    plant_sex_inconsistency(config, &mut rng, &mut sessions);
+    plant_contradictory_device(config, &mut rng, &mut sessions);
     plant_session_level(config, &mut rng, &mut sessions);
-    label_new_countries(&mut sessions);
+    label_by_rule(&mut sessions);
     for (k, s) in sessions.iter_mut().enumerate() {
         s.returning = k > 0;
     }
@@ -374,6 +390,35 @@ fn plant_travel(config: &Config, rng: &mut Rng, sessions: &mut [SessionPlan], ho
         last.time_ms = prev_time + rng.between(10 * 60_000, 2 * HOUR);
         last.labels.push((kind::ANONYMIZER, ""));
         last.labels.push((kind::BENIGN, kind::IMPOSSIBLE_TRAVEL));
+    } else if next(r.country_hop) && n >= 3 && sessions[n - 3].labels.is_empty() {
+        // Three countries in two days, each reachable in the time taken (no impossible travel).
+        let here = &w.cities[home];
+        let mut route = vec![home];
+        for _ in 0..2 {
+            let from = &w.cities[*route.last().unwrap()];
+            let next_city = (0..40).map(|_| rng.weighted(&w.city_weights)).find(|&c| {
+                let city = &w.cities[c];
+                city.country != here.country
+                    && route.iter().all(|&r| w.cities[r].country != city.country)
+                    && distance_km((from.lat, from.lon), (city.lat, city.lon)) < 2_500.0
+            });
+            let Some(next_city) = next_city else { return };
+            route.push(next_city);
+        }
+        sessions[n - 3].keep_report = true;
+        let mut time = sessions[n - 3].time_ms;
+        for (k, pair) in route.windows(2).enumerate() {
+            let (a, b) = (&w.cities[pair[0]], &w.cities[pair[1]]);
+            let km = distance_km((a.lat, a.lon), (b.lat, b.lon));
+            time += ((km / 600.0 + rng.uniform(3.0, 12.0)) * HOUR as f64) as i64;
+            let s = &mut sessions[n - 2 + k];
+            move_to_city(rng, s, pair[1]);
+            s.time_ms = time;
+            s.keep_report = true;
+            if s.network != Network::Mobile {
+                s.network = Network::Isp;
+            }
+        }
     } else if next(r.new_country) {
         // A trip abroad, with time enough to get there.
         let here = &w.cities[home];
@@ -411,15 +456,14 @@ fn plant_device_churn(config: &Config, rng: &mut Rng, sessions: &mut [SessionPla
         let mut used = Vec::new();
         for (k, s) in sessions[n - churn..].iter_mut().enumerate() {
             let mut device = rng.below(devices as u64) as usize;
-            while used.contains(&device) || w.devices[device].is_bot {
+            while used.contains(&device) || w.devices[device].is_bot || w.devices[device].spoofed {
                 device = (device + 1) % devices;
             }
             used.push(device);
             s.device = device;
             s.time_ms = window_start + (end - window_start) * k as i64 / churn as i64;
-            if k >= 2 {
-                s.labels.push((kind::DEVICE_CHURN, ""));
-            }
+            // Labelled by rule (`label_by_rule`) where the window shows enough profiles.
+            s.keep_report = true;
         }
     }
 }
@@ -442,6 +486,30 @@ fn plant_age_inconsistency(config: &Config, rng: &mut Rng, sessions: &mut [Sessi
     }
 }
 
+/// One session whose AI analysis gives the other sex.
+fn plant_sex_inconsistency(config: &Config, rng: &mut Rng, sessions: &mut [SessionPlan]) {
+    let n = sessions.len();
+    if n >= 4 && rng.chance(config.rates.sex_inconsistent) {
+        let k = rng.below(n as u64) as usize;
+        sessions[k].sex_flipped = true;
+        sessions[k].labels.push((kind::SEX_INCONSISTENT, ""));
+    }
+}
+
+/// One session from a spoofed user agent whose flags contradict its platform.
+fn plant_contradictory_device(config: &Config, rng: &mut Rng, sessions: &mut [SessionPlan]) {
+    let n = sessions.len();
+    if n >= 1 && rng.chance(config.rates.contradictory_device) {
+        let k = rng.below(n as u64) as usize;
+        // A session planted with something else (a farm's phone) keeps its device.
+        if !sessions[k].labels.is_empty() {
+            return;
+        }
+        sessions[k].device = *rng.pick(&world().spoofed_devices);
+        sessions[k].labels.push((kind::CONTRADICTORY_DEVICE, ""));
+    }
+}
+
 /// Deepfakes, virtual persons, liveness failures, anonymizers and unfinished sessions.
 fn plant_session_level(config: &Config, rng: &mut Rng, sessions: &mut [SessionPlan]) {
     let r = &config.rates;
@@ -459,7 +527,8 @@ fn plant_session_level(config: &Config, rng: &mut Rng, sessions: &mut [SessionPl
             s.virtual_person = true;
             s.labels.push((kind::VIRTUAL_PERSON, ""));
         }
-        if s.labels.is_empty() && rng.chance(r.anonymizer) {
+        // A planted pattern's reference session keeps its real location.
+        if s.labels.is_empty() && !s.keep_report && rng.chance(r.anonymizer) {
             let tor = rng.chance(0.2);
             s.network =
                 Network::Anonymizer { network: rng.below(ANONYMIZER_NETWORKS.len() as u64) as usize, tor };
@@ -481,22 +550,47 @@ fn plant_session_level(config: &Config, rng: &mut Rng, sessions: &mut [SessionPl
     }
 }
 
-/// A session from a country none of the user's earlier sessions (with a report) came from is a
-/// new country, whatever planted it (a trip, a flight, an impossible jump, a VPN exit).
-fn label_new_countries(sessions: &mut [SessionPlan]) {
+/// Labels the detectors' rule-defined kinds (new country, several countries, new device,
+/// device churn) by applying the detectors' own rules ([`crate::score::rules`], default
+/// thresholds) to the plan: whatever planted the pattern (a trip, a flight, an impossible jump,
+/// a VPN exit, churn), the label says what the sessions show. A session never started has no
+/// report, hence no location and no device.
+fn label_by_rule(sessions: &mut [SessionPlan]) {
     let w = world();
-    let mut seen: Vec<&str> = Vec::new();
-    for s in sessions.iter_mut() {
-        // A session never started has no report, hence no location.
-        if s.status == Status::Created {
-            continue;
-        }
-        let country = w.cities[s.city].country.as_str();
-        if !seen.is_empty() && !seen.contains(&country) {
-            s.labels.push((kind::NEW_COUNTRY, ""));
-        }
-        if !seen.contains(&country) {
-            seen.push(country);
-        }
+    let config = ScoreConfig::defaults();
+    let mut countries: Vec<&str> = Vec::new();
+    let visits: Vec<Visit> = sessions
+        .iter()
+        .map(|s| {
+            if s.status == Status::Created {
+                return Visit { time_us: s.time_ms * 1000, country: NONE, device: NONE };
+            }
+            let country = w.cities[s.city].country.as_str();
+            let code = countries.iter().position(|c| *c == country).unwrap_or_else(|| {
+                countries.push(country);
+                countries.len() - 1
+            });
+            Visit { time_us: s.time_ms * 1000, country: code as u32, device: w.profile_codes[s.device] }
+        })
+        .collect();
+    let mut labels: Vec<(usize, &'static str)> = Vec::new();
+    rules::new_countries(&visits, config.new_country.history_days * 24.0, |i| {
+        labels.push((i, kind::NEW_COUNTRY))
+    });
+    rules::country_hopping(
+        &visits,
+        config.multi_country.window_hours,
+        config.multi_country.min_distinct,
+        |i, _| labels.push((i, kind::MULTI_COUNTRY)),
+    );
+    rules::new_devices(&visits, config.new_device.min_history, |i, _| labels.push((i, kind::NEW_DEVICE)));
+    rules::device_churn(
+        &visits,
+        config.device_churn.window_hours,
+        config.device_churn.min_distinct,
+        |i, _| labels.push((i, kind::DEVICE_CHURN)),
+    );
+    for (i, label) in labels {
+        sessions[i].labels.push((label, ""));
     }
 }

@@ -326,7 +326,11 @@ pub fn render_session(out: &mut String, seed: u64, user: &UserPlan, k: usize) {
         ",\"aiAnalysis\":{{\"ageMin\":{},\"ageMax\":{},\"sex\":\"{}\",\"realPersonOrVirtual\":\"{}\",\"overallSummary\":\"A person facing the camera indoors.\",\"analysis\":[{{\"title\":\"Person\",\"shortDescription\":\"adult\",\"longDescription\":\"One adult in frame.\"}}]}}",
         plan.age_min,
         plan.age_max,
-        user.sex,
+        match (user.sex, plan.sex_flipped) {
+            ("female", true) => "male",
+            (_, true) => "female",
+            (sex, false) => sex,
+        },
         if plan.virtual_person { "virtual" } else { "real" }
     );
     out.push_str(",\"location\":{\"city\":{\"names\":{\"en\":");

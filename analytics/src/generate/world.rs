@@ -3,6 +3,8 @@
 
 use std::sync::OnceLock;
 
+use crate::score::table::device_profile;
+
 #[derive(Debug, Clone)]
 pub struct City {
     pub name: String,
@@ -32,6 +34,9 @@ pub struct Device {
     pub is_desktop: bool,
     pub is_bot: bool,
     pub user_agent: String,
+    /// A spoofed user agent whose flags contradict its platform (profiles named `spoofed-…`):
+    /// planted as contradictory devices, never drawn as anyone's own device.
+    pub spoofed: bool,
 }
 
 /// Hosting and VPN networks that anonymised sessions come from.
@@ -52,6 +57,9 @@ pub struct World {
     /// Indices of the ordinary (non-bot) devices, mobile and desktop.
     pub mobile_devices: Vec<usize>,
     pub desktop_devices: Vec<usize>,
+    pub spoofed_devices: Vec<usize>,
+    /// Each device's profile as the detectors compare them (equal profiles, equal codes).
+    pub profile_codes: Vec<u32>,
 }
 
 /// Splits one CSV line (RFC 4180 quoting, no embedded newlines).
@@ -113,6 +121,7 @@ fn parse_devices(text: &str) -> Vec<Device> {
             is_desktop: flag(&f[7]),
             is_bot: flag(&f[8]),
             user_agent: f[9].clone(),
+            spoofed: f[0].starts_with("spoofed-"),
         })
         .collect()
 }
@@ -135,13 +144,38 @@ pub fn world() -> &'static World {
             devices
                 .iter()
                 .enumerate()
-                .filter(|(_, d)| !d.is_bot && (d.is_mobile || d.is_tablet) == mobile)
+                .filter(|(_, d)| !d.is_bot && !d.spoofed && (d.is_mobile || d.is_tablet) == mobile)
                 .map(|(i, _)| i)
                 .collect::<Vec<_>>()
         };
+        let mut profiles: Vec<String> = Vec::new();
+        let mut key = String::new();
+        let profile_codes = devices
+            .iter()
+            .map(|d| {
+                let mobile = d.is_mobile || d.is_tablet;
+                device_profile(
+                    Some(&d.browser),
+                    Some(&d.version),
+                    Some(&d.os),
+                    Some(&d.platform),
+                    Some(mobile),
+                    &mut key,
+                );
+                match profiles.iter().position(|p| *p == key) {
+                    Some(code) => code as u32,
+                    None => {
+                        profiles.push(key.clone());
+                        (profiles.len() - 1) as u32
+                    }
+                }
+            })
+            .collect();
         World {
             mobile_devices: ordinary(true),
             desktop_devices: ordinary(false),
+            spoofed_devices: devices.iter().enumerate().filter(|(_, d)| d.spoofed).map(|(i, _)| i).collect(),
+            profile_codes,
             cities,
             city_weights,
             devices,
@@ -149,14 +183,8 @@ pub fn world() -> &'static World {
     })
 }
 
-/// Great-circle distance in kilometres (haversine, mean Earth radius).
-pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (lat1, lon1) = (a.0.to_radians(), a.1.to_radians());
-    let (lat2, lon2) = (b.0.to_radians(), b.1.to_radians());
-    let h =
-        ((lat2 - lat1) / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
-    2.0 * 6371.0 * h.sqrt().asin()
-}
+/// Great-circle distance in kilometres: the detectors' own (the `geo` crate's haversine).
+pub use crate::score::geo_detectors::distance_km;
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,157 @@
+//! Reading sessions for scoring: the `sessions/` dataset of an export (Parquet, through a
+//! polars LazyFrame that reads only the columns scoring needs, with the streaming engine), or
+//! NDJSON Session objects read by the library's readers (the ones the export uses), into the
+//! same columns; then sorted by user and time.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use polars::prelude::{
+    col, Column, DataFrame, DataType, Engine, Expr, HiveOptions, LazyFrame, NamedFrom, PlRefPath,
+    ScanArgsParquet, Series,
+};
+
+use super::table::{SessionTable, COLUMNS};
+use crate::export::rows::{rows_of, SessionRow, BOOL_SIGNALS, FLOAT_SIGNALS, INT_SIGNALS, TEXT_SIGNALS};
+
+/// Where the sessions are: an export's folder (or its `sessions/` folder), or an NDJSON file.
+pub enum Source {
+    Parquet(PathBuf),
+    Ndjson(PathBuf),
+}
+
+impl Source {
+    pub fn of(input: &Path) -> Result<Source> {
+        if input.is_dir() {
+            let sessions = input.join("sessions");
+            let root = if sessions.is_dir() { sessions } else { input.to_owned() };
+            let any_file = std::fs::read_dir(&root)?
+                .flatten()
+                .any(|e| e.path().is_dir() && e.file_name().to_string_lossy().starts_with("created_date="));
+            if !any_file {
+                bail!(
+                    "{} holds no exported sessions (expected sessions/created_date=…/*.parquet): run `facesign-analytics export` first",
+                    input.display()
+                );
+            }
+            Ok(Source::Parquet(root))
+        } else if input.is_file() {
+            Ok(Source::Ndjson(input.to_owned()))
+        } else {
+            bail!("{} does not exist: pass an export's folder or an NDJSON file of sessions", input.display())
+        }
+    }
+}
+
+/// Parquet files read by one polars scan (the export writes files of up to 1 Mi rows; a day of
+/// a large corpus is a few of them).
+const FILES_PER_SCAN: usize = 16;
+
+/// The sessions, sorted, as the scorer's table. Parquet files are read one at a time (polars
+/// reads only the scorer's columns of each, on the streaming engine) into the table's compact
+/// columns, so memory never holds the dataset as polars strings.
+pub fn read(source: &Source, columns: &[&str]) -> Result<SessionTable> {
+    match source {
+        Source::Parquet(root) => {
+            let mut files = Vec::new();
+            for partition in std::fs::read_dir(root)? {
+                let partition = partition?.path();
+                if !partition.file_name().is_some_and(|n| n.to_string_lossy().starts_with("created_date=")) {
+                    continue;
+                }
+                for file in std::fs::read_dir(&partition)? {
+                    let file = file?.path();
+                    if file.extension().is_some_and(|e| e == "parquet") {
+                        files.push(file);
+                    }
+                }
+            }
+            files.sort();
+            let columns: Vec<Expr> = columns
+                .iter()
+                .map(|&c| if c == "created_at" { col(c).cast(DataType::Int64) } else { col(c) })
+                .collect();
+            let mut table = SessionTable::default();
+            // A few files per scan: one scan per file pays polars' planning hundreds of times,
+            // one scan of everything holds the whole dataset as polars strings.
+            for group in files.chunks(FILES_PER_SCAN) {
+                let args = ScanArgsParquet {
+                    hive_options: HiveOptions { enabled: Some(false), ..HiveOptions::default() },
+                    ..ScanArgsParquet::default()
+                };
+                let paths: Vec<PlRefPath> =
+                    group.iter().map(|f| PlRefPath::new(f.to_string_lossy().as_ref())).collect();
+                let frame = LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)?
+                    .select(columns.clone())
+                    .collect_with_engine(Engine::Streaming)
+                    .with_context(|| format!("reading {} and the files after it", group[0].display()))?
+                    .unwrap_single();
+                table.append(&frame)?;
+            }
+            Ok(table.sorted())
+        }
+        Source::Ndjson(path) => table_of_rows(&read_ndjson(path)?),
+    }
+}
+
+/// The scorer's table of session rows, sorted by user and time.
+pub fn table_of_rows(rows: &[SessionRow]) -> Result<SessionTable> {
+    let mut table = SessionTable::default();
+    table.append(&frame_of_rows(rows)?)?;
+    Ok(table.sorted())
+}
+
+/// Session rows of an NDJSON file (lines that are not a JSON object are skipped).
+pub fn read_ndjson(path: &Path) -> Result<Vec<SessionRow>> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut rows = Vec::new();
+    for line in BufReader::with_capacity(1 << 20, file).lines() {
+        let line = line?;
+        if let Ok(doc @ serde_json::Value::Object(_)) = serde_json::from_str::<serde_json::Value>(&line) {
+            rows.push(rows_of(&doc).session);
+        }
+    }
+    Ok(rows)
+}
+
+fn position(names: &[&str], name: &str) -> Option<usize> {
+    names.iter().position(|n| *n == name)
+}
+
+/// A frame with the scorer's columns, typed as the Parquet dataset types them.
+pub fn frame_of_rows(rows: &[SessionRow]) -> Result<DataFrame> {
+    let mut columns = Vec::with_capacity(COLUMNS.len());
+    for &name in &COLUMNS {
+        let series = match name {
+            "session_id" => {
+                Series::new(name.into(), rows.iter().map(|r| r.id.as_deref()).collect::<Vec<_>>())
+            }
+            "client_reference_id" => Series::new(
+                name.into(),
+                rows.iter().map(|r| r.client_reference_id.as_deref()).collect::<Vec<_>>(),
+            ),
+            "status" => {
+                Series::new(name.into(), rows.iter().map(|r| r.status.as_deref()).collect::<Vec<_>>())
+            }
+            "created_at" => Series::new(name.into(), rows.iter().map(|r| r.created_at).collect::<Vec<_>>()),
+            "asn" => Series::new(name.into(), rows.iter().map(|r| r.asn).collect::<Vec<_>>()),
+            _ => {
+                if let Some(k) = position(&TEXT_SIGNALS, name) {
+                    Series::new(name.into(), rows.iter().map(|r| r.texts[k].as_deref()).collect::<Vec<_>>())
+                } else if let Some(k) = position(&FLOAT_SIGNALS, name) {
+                    Series::new(name.into(), rows.iter().map(|r| r.floats[k]).collect::<Vec<_>>())
+                } else if let Some(k) = position(&INT_SIGNALS, name) {
+                    Series::new(name.into(), rows.iter().map(|r| r.ints[k]).collect::<Vec<_>>())
+                } else if let Some(k) = position(&BOOL_SIGNALS, name) {
+                    Series::new(name.into(), rows.iter().map(|r| r.bools[k]).collect::<Vec<_>>())
+                } else {
+                    bail!("no session field for column {name}")
+                }
+            }
+        };
+        columns.push(Column::from(series));
+    }
+    Ok(DataFrame::new_infer_height(columns)?)
+}
