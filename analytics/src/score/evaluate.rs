@@ -9,7 +9,7 @@ use std::fmt;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use polars::prelude::{col, DataFrame, Engine, HiveOptions, LazyFrame, PlRefPath, ScanArgsParquet};
+use polars::prelude::{col, DataFrame, Engine};
 
 use super::finding::detector;
 
@@ -85,13 +85,14 @@ pub fn read_labels(path: &Path) -> Result<Vec<Label>> {
 
 /// Columns of the Parquet files in `dir` (a `findings/` or `scores/` folder).
 fn read_columns(dir: &Path, columns: &[&str]) -> Result<DataFrame> {
-    let pattern = dir.join("*.parquet");
-    let args = ScanArgsParquet {
-        hive_options: HiveOptions { enabled: Some(false), ..HiveOptions::default() },
-        ..ScanArgsParquet::default()
-    };
-    let frame = LazyFrame::scan_parquet(PlRefPath::new(pattern.to_string_lossy().as_ref()), args)?
-        .select(columns.iter().map(|&c| col(c)).collect::<Vec<_>>());
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "parquet"))
+        .collect();
+    files.sort();
+    let frame = super::input::scan(&files)?.select(columns.iter().map(|&c| col(c)).collect::<Vec<_>>());
     Ok(frame
         .collect_with_engine(Engine::Streaming)
         .with_context(|| format!("reading {}", dir.display()))?

@@ -82,7 +82,7 @@ pub fn impossible_travel(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<F
                     to_country: owned(t.country.get(row)),
                     accuracy_from_km: (t.accuracy_km[from] >= 0).then_some(t.accuracy_km[from]),
                     accuracy_to_km: (t.accuracy_km[row] >= 0).then_some(t.accuracy_km[row]),
-                    previous_session_id: owned(t.id.get(from)),
+                    previous_session_id: owned(t.session_id(from)),
                     ..Evidence::default()
                 },
             });

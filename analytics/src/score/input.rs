@@ -49,51 +49,76 @@ impl Source {
 /// a large corpus is a few of them).
 const FILES_PER_SCAN: usize = 16;
 
-/// The sessions, sorted, as the scorer's table. Parquet files are read one at a time (polars
+/// The sessions, sorted, as the scorer's table. Parquet files are read a group at a time (polars
 /// reads only the scorer's columns of each, on the streaming engine) into the table's compact
-/// columns, so memory never holds the dataset as polars strings.
+/// columns, so memory never holds the dataset as polars strings; the next group is read while
+/// the last one is appended.
 pub fn read(source: &Source, columns: &[&str]) -> Result<SessionTable> {
     match source {
         Source::Parquet(root) => {
-            let mut files = Vec::new();
-            for partition in std::fs::read_dir(root)? {
-                let partition = partition?.path();
-                if !partition.file_name().is_some_and(|n| n.to_string_lossy().starts_with("created_date=")) {
-                    continue;
-                }
-                for file in std::fs::read_dir(&partition)? {
-                    let file = file?.path();
-                    if file.extension().is_some_and(|e| e == "parquet") {
-                        files.push(file);
-                    }
-                }
-            }
-            files.sort();
+            let files = parquet_files(root)?;
             let columns: Vec<Expr> = columns
                 .iter()
                 .map(|&c| if c == "created_at" { col(c).cast(DataType::Int64) } else { col(c) })
                 .collect();
             let mut table = SessionTable::default();
-            // A few files per scan: one scan per file pays polars' planning hundreds of times,
-            // one scan of everything holds the whole dataset as polars strings.
-            for group in files.chunks(FILES_PER_SCAN) {
-                let args = ScanArgsParquet {
-                    hive_options: HiveOptions { enabled: Some(false), ..HiveOptions::default() },
-                    ..ScanArgsParquet::default()
-                };
-                let paths: Vec<PlRefPath> =
-                    group.iter().map(|f| PlRefPath::new(f.to_string_lossy().as_ref())).collect();
-                let frame = LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)?
-                    .select(columns.clone())
-                    .collect_with_engine(Engine::Streaming)
-                    .with_context(|| format!("reading {} and the files after it", group[0].display()))?
-                    .unwrap_single();
-                table.append(&frame)?;
-            }
+            std::thread::scope(|scope| -> Result<()> {
+                // One group waits while the next is read: two frames in memory at most.
+                let (frames, received) = std::sync::mpsc::sync_channel::<Result<DataFrame>>(0);
+                scope.spawn(move || {
+                    // A few files per scan: one scan per file pays polars' planning hundreds of
+                    // times, one scan of everything holds the whole dataset as polars strings.
+                    for group in files.chunks(FILES_PER_SCAN) {
+                        let frame = scan(group)
+                            .and_then(|lazy| {
+                                Ok(lazy.select(columns.clone()).collect_with_engine(Engine::Streaming)?.unwrap_single())
+                            })
+                            .with_context(|| format!("reading {} and the files after it", group[0].display()));
+                        let failed = frame.is_err();
+                        if frames.send(frame).is_err() || failed {
+                            break;
+                        }
+                    }
+                });
+                for frame in received {
+                    table.append(&frame?)?;
+                }
+                Ok(())
+            })?;
             Ok(table.sorted())
         }
         Source::Ndjson(path) => table_of_rows(&read_ndjson(path)?),
     }
+}
+
+/// The Parquet files of a dataset folder's `created_date=…` partitions, in name order.
+fn parquet_files(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for partition in std::fs::read_dir(root)? {
+        let partition = partition?.path();
+        if !partition.file_name().is_some_and(|n| n.to_string_lossy().starts_with("created_date=")) {
+            continue;
+        }
+        for file in std::fs::read_dir(&partition)? {
+            let file = file?.path();
+            if file.extension().is_some_and(|e| e == "parquet") {
+                files.push(file);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// A polars scan of Parquet files as written (the partition folders' names are not read as
+/// columns: the files hold every column themselves).
+pub fn scan(files: &[PathBuf]) -> Result<LazyFrame> {
+    let args = ScanArgsParquet {
+        hive_options: HiveOptions { enabled: Some(false), ..HiveOptions::default() },
+        ..ScanArgsParquet::default()
+    };
+    let paths: Vec<PlRefPath> = files.iter().map(|f| PlRefPath::new(f.to_string_lossy().as_ref())).collect();
+    Ok(LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)?)
 }
 
 /// The scorer's table of session rows, sorted by user and time.

@@ -166,8 +166,13 @@ pub fn run(
     let read_seconds = started.elapsed().as_secs_f64();
     step("detecting");
     let findings = detect_only(&t, config, &options.detectors);
-    step("scoring");
-    let scored = score_rows(&t, &findings, config);
+    // Without scores to write, the sessions' own signals are not needed.
+    let scored = if options.write_scores {
+        step("scoring");
+        score_rows(&t, &findings, config)
+    } else {
+        Vec::new()
+    };
     let mut summary =
         ScoreSummary { sessions: t.len(), users: t.users.len(), read_seconds, ..Default::default() };
     for (score, reasons) in &scored {
@@ -193,7 +198,7 @@ pub fn run(
                     w.push(
                         "",
                         FindingRow {
-                            session_id: t.id.get(f.row).map(str::to_owned),
+                            session_id: t.session_id(f.row).map(str::to_owned),
                             client_reference_id: t.reference.get(f.row).map(str::to_owned),
                             created_at: micros(f.row),
                             finding: f.clone(),
@@ -213,7 +218,7 @@ pub fn run(
                 w.push(
                     "",
                     ScoreRow {
-                        session_id: t.id.get(row).map(str::to_owned),
+                        session_id: t.session_id(row).map(str::to_owned),
                         client_reference_id: t.reference.get(row).map(str::to_owned),
                         created_at: micros(row),
                         risk_score: score,

@@ -10,9 +10,7 @@ use std::hash::BuildHasherDefault;
 use std::ops::Range;
 
 use anyhow::{Context, Result};
-use polars::prelude::{
-    BooleanChunked, ChunkFullNull, DataFrame, Float64Chunked, Int32Chunked, Int64Chunked, StringChunked,
-};
+use polars::prelude::{BooleanChunked, ChunkFullNull, Column, DataFrame, PolarsResult, StringChunked};
 
 /// FxHash: the interned values are short strings from our own dataset, not attacker-chosen
 /// keys of a long-lived map, so the fast hash is safe here.
@@ -48,13 +46,17 @@ pub struct Interned {
 
 impl Interned {
     pub fn code_of(&mut self, value: Option<&str>) -> u32 {
+        Interned::code_in(&mut self.values, &mut self.index, value)
+    }
+    /// [`Interned::code_of`] over the parts, so a caller can hold the codes mutably meanwhile.
+    fn code_in(values: &mut Vec<String>, index: &mut HashMap<String, u32, FxBuild>, value: Option<&str>) -> u32 {
         let Some(v) = value else { return NONE };
-        if let Some(&c) = self.index.get(v) {
+        if let Some(&c) = index.get(v) {
             return c;
         }
-        let c = self.values.len() as u32;
-        self.values.push(v.to_owned());
-        self.index.insert(v.to_owned(), c);
+        let c = values.len() as u32;
+        values.push(v.to_owned());
+        index.insert(v.to_owned(), c);
         c
     }
     pub fn push(&mut self, value: Option<&str>) {
@@ -68,12 +70,23 @@ impl Interned {
         self.values.get(code as usize).map(String::as_str)
     }
     fn gather(&mut self, order: &[u32]) {
-        self.codes = gather(&self.codes, order);
+        // With no values every code is NONE, and any order of them is the same.
+        if !self.values.is_empty() {
+            gather(&mut self.codes, order);
+        }
     }
 }
 
-fn gather<T: Copy>(values: &[T], order: &[u32]) -> Vec<T> {
-    order.iter().map(|&i| values[i as usize]).collect()
+/// Puts `values` in `order`.
+fn gather<T: Copy>(values: &mut Vec<T>, order: &[u32]) {
+    *values = order.iter().map(|&i| values[i as usize]).collect();
+}
+
+/// Puts `values` in `order`, unless they are all NULL (a column the reader did not ask for).
+fn gather_options<T: Copy>(values: &mut Vec<Option<T>>, order: &[u32]) {
+    if values.iter().any(Option::is_some) {
+        gather(values, order);
+    }
 }
 
 /// A text column of unique-ish values (ids), in one buffer.
@@ -85,11 +98,6 @@ pub struct Texts {
 }
 
 impl Texts {
-    fn gather(&self, order: &[u32]) -> Texts {
-        let mut out = Texts { bytes: String::with_capacity(self.bytes.len()), ..Texts::default() };
-        order.iter().for_each(|&i| out.push(self.get(i as usize)));
-        out
-    }
     pub fn push(&mut self, value: Option<&str>) {
         self.bytes.push_str(value.unwrap_or(""));
         self.ends.push(self.bytes.len() as u64);
@@ -171,7 +179,11 @@ pub const COLUMNS: [&str; 31] = [
 /// whole dataset as polars strings.
 #[derive(Default)]
 pub struct SessionTable {
-    pub id: Texts,
+    /// Session ids in the order they were read: ids are only looked at for the rows that
+    /// are written out, so sorting leaves them in place (see [`SessionTable::session_id`]).
+    ids: Texts,
+    /// The read position of each sorted row (empty until sorted).
+    read_row: Vec<u32>,
     pub reference: Interned,
     /// Microseconds since the epoch, `i64::MIN` when unknown.
     pub created_us: Vec<i64>,
@@ -206,36 +218,42 @@ pub struct SessionTable {
     pub video_high_risk: Vec<Option<i32>>,
 }
 
-// A column the reader did not ask for (see [`columns_for`]) reads as all NULL.
-fn strs(df: &DataFrame, name: &str) -> Result<StringChunked> {
+/// Appends a frame's column to `out` through `read`, or the frame's height of `null` when the
+/// frame lacks the column (one the reader did not ask for, see [`columns_for`]): filling a
+/// missing column costs one `resize`, not a pass over a column of NULLs.
+fn extend_column<T: Clone>(
+    df: &DataFrame,
+    name: &str,
+    out: &mut Vec<T>,
+    null: T,
+    read: impl FnOnce(&Column, &mut Vec<T>) -> PolarsResult<()>,
+) -> Result<()> {
     match df.column(name) {
-        Ok(c) => Ok(c.str().with_context(|| format!("column {name}"))?.clone()),
-        Err(_) => Ok(StringChunked::full_null(name.into(), df.height())),
+        Ok(column) => read(column, out).with_context(|| format!("column {name}")),
+        Err(_) => {
+            out.resize(out.len() + df.height(), null);
+            Ok(())
+        }
     }
 }
-fn f64s(df: &DataFrame, name: &str) -> Result<Float64Chunked> {
-    match df.column(name) {
-        Ok(c) => Ok(c.f64().with_context(|| format!("column {name}"))?.clone()),
-        Err(_) => Ok(Float64Chunked::full_null(name.into(), df.height())),
-    }
+
+fn extend_interned(df: &DataFrame, name: &str, out: &mut Interned) -> Result<()> {
+    let Interned { codes, values, index } = out;
+    extend_column(df, name, codes, NONE, |c, codes| {
+        for v in c.str()?.iter() {
+            codes.push(Interned::code_in(values, index, v));
+        }
+        Ok(())
+    })
 }
-fn i32s(df: &DataFrame, name: &str) -> Result<Int32Chunked> {
-    match df.column(name) {
-        Ok(c) => Ok(c.i32().with_context(|| format!("column {name}"))?.clone()),
-        Err(_) => Ok(Int32Chunked::full_null(name.into(), df.height())),
-    }
-}
-fn i64s(df: &DataFrame, name: &str) -> Result<Int64Chunked> {
-    match df.column(name) {
-        Ok(c) => Ok(c.i64().with_context(|| format!("column {name}"))?.clone()),
-        Err(_) => Ok(Int64Chunked::full_null(name.into(), df.height())),
-    }
-}
-fn bools(df: &DataFrame, name: &str) -> Result<BooleanChunked> {
-    match df.column(name) {
-        Ok(c) => Ok(c.bool().with_context(|| format!("column {name}"))?.clone()),
-        Err(_) => Ok(BooleanChunked::full_null(name.into(), df.height())),
-    }
+
+fn extend_options<T: Copy>(
+    df: &DataFrame,
+    name: &str,
+    out: &mut Vec<Option<T>>,
+    read: impl FnOnce(&Column, &mut Vec<Option<T>>) -> PolarsResult<()>,
+) -> Result<()> {
+    extend_column(df, name, out, None, read)
 }
 
 /// The columns that scoring (`scores`) and the given detectors read: fewer columns, less to
@@ -276,132 +294,259 @@ impl SessionTable {
         self.created_us.is_empty()
     }
 
+    /// The session id of a row.
+    pub fn session_id(&self, row: usize) -> Option<&str> {
+        match self.read_row.get(row) {
+            Some(&read) => self.ids.get(read as usize),
+            None => self.ids.get(row),
+        }
+    }
+
     pub fn located(&self, row: usize) -> bool {
         self.latitude[row].is_finite() && self.longitude[row].is_finite()
     }
 
     /// Appends a frame's rows (the columns [`COLUMNS`] names, `created_at` an Int64 of
-    /// microseconds), unsorted.
+    /// microseconds), unsorted. Two threads share the work: ids, users and device profiles
+    /// (the columns with many distinct values) on one, everything else on the other.
     pub fn append(&mut self, df: &DataFrame) -> Result<()> {
-        let t = self;
-        let ids = strs(df, "session_id")?;
-        let refs = strs(df, "client_reference_id")?;
-        let created = i64s(df, "created_at")?;
-        let (lat, lon) = (f64s(df, "latitude")?, f64s(df, "longitude")?);
-        let accuracy = i32s(df, "accuracy_radius_km")?;
-        let (browser, version, os, platform) =
-            (strs(df, "browser")?, strs(df, "browser_version")?, strs(df, "os")?, strs(df, "platform")?);
-        let (anonymizer, mobile, bot) =
-            (bools(df, "anonymizer")?, bools(df, "is_mobile")?, bools(df, "is_bot")?);
-        let asn = i64s(df, "asn")?;
-        let (age_min, age_max) = (i32s(df, "age_min")?, i32s(df, "age_max")?);
-        for (column, name) in [
-            (&mut t.liveness, "liveness"),
-            (&mut t.face_compare, "face_compare"),
-            (&mut t.face_scan, "face_scan"),
-            (&mut t.document_scan, "document_scan"),
-            (&mut t.two_factor, "two_factor"),
-            (&mut t.deepfake_verdict, "deepfake_verdict"),
-            (&mut t.real_person, "real_person"),
-            (&mut t.country, "country"),
-            (&mut t.city, "city"),
-            (&mut t.platform, "platform"),
-            (&mut t.sex, "sex"),
-        ] {
-            strs(df, name)?.iter().for_each(|v| column.push(v));
-        }
-        t.face_similarity.extend(f64s(df, "face_similarity")?.iter());
-        t.deepfake_score.extend(f64s(df, "deepfake_score")?.iter());
-        t.video_suspicious.extend(i32s(df, "video_suspicious")?.iter());
-        t.video_high_risk.extend(i32s(df, "video_high_risk")?.iter());
-        t.anonymizer.extend(anonymizer.iter());
-        t.is_mobile.extend(mobile.iter());
-        t.is_bot.extend(bot.iter());
-        t.age_min.extend(age_min.iter());
-        t.age_max.extend(age_max.iter());
-        t.asn.extend(asn.iter().map(|v| v.unwrap_or(-1)));
-        t.created_us.extend(created.iter().map(|v| v.unwrap_or(i64::MIN)));
-        t.latitude.extend(lat.iter().map(|v| v.unwrap_or(f64::NAN)));
-        t.longitude.extend(lon.iter().map(|v| v.unwrap_or(f64::NAN)));
-        t.accuracy_km.extend(accuracy.iter().map(|v| v.unwrap_or(-1)));
-        ids.iter().for_each(|v| t.id.push(v));
-        refs.iter().for_each(|v| t.reference.push(v));
-        let mut profile = String::new();
-        let parts = browser.iter().zip(version.iter()).zip(os.iter()).zip(platform.iter()).zip(mobile.iter());
-        for ((((b, v), o), p), m) in parts {
-            let known = device_profile(b, v, o, p, m, &mut profile);
-            t.device.push(known.then_some(profile.as_str()));
-        }
-
-        Ok(())
+        let SessionTable {
+            ids,
+            read_row: _,
+            reference,
+            created_us,
+            users: _,
+            latitude,
+            longitude,
+            accuracy_km,
+            country,
+            city,
+            device,
+            platform,
+            asn,
+            anonymizer,
+            is_mobile,
+            is_bot,
+            age_min,
+            age_max,
+            sex,
+            liveness,
+            face_compare,
+            face_scan,
+            face_similarity,
+            document_scan,
+            two_factor,
+            deepfake_verdict,
+            deepfake_score,
+            real_person,
+            video_suspicious,
+            video_high_risk,
+        } = self;
+        std::thread::scope(|scope| -> Result<()> {
+            let identities = scope.spawn(|| -> Result<()> {
+                extend_interned(df, "client_reference_id", reference)?;
+                append_device_profiles(df, device)
+            });
+            match df.column("session_id") {
+                Ok(c) => c.str().context("column session_id")?.iter().for_each(|v| ids.push(v)),
+                Err(_) => (0..df.height()).for_each(|_| ids.push(None)),
+            }
+            extend_column(df, "created_at", created_us, i64::MIN, |c, out| {
+                Ok(out.extend(c.i64()?.iter().map(|v| v.unwrap_or(i64::MIN))))
+            })?;
+            for (name, out) in [("latitude", &mut *latitude), ("longitude", &mut *longitude)] {
+                extend_column(df, name, out, f64::NAN, |c, out| {
+                    Ok(out.extend(c.f64()?.iter().map(|v| v.unwrap_or(f64::NAN))))
+                })?;
+            }
+            extend_column(df, "accuracy_radius_km", accuracy_km, -1, |c, out| {
+                Ok(out.extend(c.i32()?.iter().map(|v| v.unwrap_or(-1))))
+            })?;
+            extend_column(df, "asn", asn, -1, |c, out| Ok(out.extend(c.i64()?.iter().map(|v| v.unwrap_or(-1)))))?;
+            for (name, out) in [
+                ("liveness", &mut *liveness),
+                ("face_compare", &mut *face_compare),
+                ("face_scan", &mut *face_scan),
+                ("document_scan", &mut *document_scan),
+                ("two_factor", &mut *two_factor),
+                ("deepfake_verdict", &mut *deepfake_verdict),
+                ("real_person", &mut *real_person),
+                ("country", &mut *country),
+                ("city", &mut *city),
+                ("platform", &mut *platform),
+                ("sex", &mut *sex),
+            ] {
+                extend_interned(df, name, out)?;
+            }
+            for (name, out) in [("face_similarity", &mut *face_similarity), ("deepfake_score", &mut *deepfake_score)] {
+                extend_options(df, name, out, |c, out| Ok(out.extend(c.f64()?.iter())))?;
+            }
+            for (name, out) in [
+                ("video_suspicious", &mut *video_suspicious),
+                ("video_high_risk", &mut *video_high_risk),
+                ("age_min", &mut *age_min),
+                ("age_max", &mut *age_max),
+            ] {
+                extend_options(df, name, out, |c, out| Ok(out.extend(c.i32()?.iter())))?;
+            }
+            for (name, out) in
+                [("anonymizer", &mut *anonymizer), ("is_mobile", &mut *is_mobile), ("is_bot", &mut *is_bot)]
+            {
+                extend_options(df, name, out, |c, out| Ok(out.extend(c.bool()?.iter())))?;
+            }
+            identities.join().expect("reading session ids panicked")
+        })
     }
 
     /// The table sorted by client reference id, creation time (unknown last) and session id,
     /// with each user's row range.
     pub fn sorted(mut self) -> SessionTable {
-        // Rank the distinct references once, so rows compare integers.
-        let mut by_value: Vec<u32> = (0..self.reference.values.len() as u32).collect();
-        by_value.sort_unstable_by(|&a, &b| {
-            self.reference.values[a as usize].cmp(&self.reference.values[b as usize])
-        });
-        let mut rank = vec![0u32; by_value.len()];
-        by_value.iter().enumerate().for_each(|(r, &code)| rank[code as usize] = r as u32);
-        let key = |row: usize| {
-            let code = self.reference.codes[row];
-            let user = if code == NONE { u32::MAX } else { rank[code as usize] };
-            let time = self.created_us[row];
-            (user, if time == i64::MIN { i64::MAX } else { time })
-        };
-        let mut order: Vec<u32> = (0..self.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| {
-            key(a as usize)
-                .cmp(&key(b as usize))
-                .then_with(|| self.id.get(a as usize).cmp(&self.id.get(b as usize)))
-        });
-        let t = &mut self;
-        t.id = t.id.gather(&order);
-        for column in [
-            &mut t.reference,
-            &mut t.country,
-            &mut t.city,
-            &mut t.device,
-            &mut t.platform,
-            &mut t.sex,
-            &mut t.liveness,
-            &mut t.face_compare,
-            &mut t.face_scan,
-            &mut t.document_scan,
-            &mut t.two_factor,
-            &mut t.deepfake_verdict,
-            &mut t.real_person,
-        ] {
-            column.gather(&order);
-        }
-        t.created_us = gather(&t.created_us, &order);
-        t.latitude = gather(&t.latitude, &order);
-        t.longitude = gather(&t.longitude, &order);
-        t.accuracy_km = gather(&t.accuracy_km, &order);
-        t.asn = gather(&t.asn, &order);
-        t.anonymizer = gather(&t.anonymizer, &order);
-        t.is_mobile = gather(&t.is_mobile, &order);
-        t.is_bot = gather(&t.is_bot, &order);
-        t.age_min = gather(&t.age_min, &order);
-        t.age_max = gather(&t.age_max, &order);
-        t.face_similarity = gather(&t.face_similarity, &order);
-        t.deepfake_score = gather(&t.deepfake_score, &order);
-        t.video_suspicious = gather(&t.video_suspicious, &order);
-        t.video_high_risk = gather(&t.video_high_risk, &order);
-        drop(order);
-        let n = t.len();
-        t.users.clear();
+        let order = self.order();
+        self.permute(&order);
+        self.read_row = order;
+        let codes = &self.reference.codes;
+        let n = codes.len();
+        self.users.clear();
         let mut start = 0;
         for row in 1..=n {
-            let code = if row < n { t.reference.codes[row] } else { NONE };
-            if row == n || code == NONE || code != t.reference.codes[row - 1] {
-                t.users.push(start..row);
+            if row == n || codes[row] == NONE || codes[row] != codes[row - 1] {
+                self.users.push(start..row);
                 start = row;
             }
         }
         self
     }
+
+    /// The rows in sorted order. Rows are placed by user with a counting sort (users in the
+    /// order of their reference ids, sessions without one last), then each user's few rows
+    /// sorted by time and id: a comparison sort of all rows took seconds at ten million.
+    fn order(&self) -> Vec<u32> {
+        debug_assert!(self.read_row.is_empty(), "sorted twice");
+        let values = &self.reference.values;
+        let mut by_value: Vec<u32> = (0..values.len() as u32).collect();
+        by_value.sort_unstable_by(|&a, &b| values[a as usize].cmp(&values[b as usize]));
+        let mut rank = vec![0u32; values.len()];
+        by_value.iter().enumerate().for_each(|(r, &code)| rank[code as usize] = r as u32);
+        let bucket = |code: u32| if code == NONE { values.len() } else { rank[code as usize] as usize };
+
+        let mut next = vec![0usize; values.len() + 2];
+        self.reference.codes.iter().for_each(|&code| next[bucket(code) + 1] += 1);
+        for b in 1..next.len() {
+            next[b] += next[b - 1];
+        }
+        let bounds = next.clone();
+        let mut order = vec![0u32; self.len()];
+        for (row, &code) in self.reference.codes.iter().enumerate() {
+            let b = bucket(code);
+            order[next[b]] = row as u32;
+            next[b] += 1;
+        }
+        let time = |row: u32| match self.created_us[row as usize] {
+            i64::MIN => i64::MAX,
+            t => t,
+        };
+        for b in 0..bounds.len() - 1 {
+            order[bounds[b]..bounds[b + 1]].sort_unstable_by(|&x, &y| {
+                time(x).cmp(&time(y)).then_with(|| self.ids.get(x as usize).cmp(&self.ids.get(y as usize)))
+            });
+        }
+        order
+    }
+
+    /// Puts every column in `order`, on two threads; a column that is all NULL stays as it is.
+    fn permute(&mut self, order: &[u32]) {
+        let SessionTable {
+            ids: _,
+            read_row: _,
+            reference,
+            created_us,
+            users: _,
+            latitude,
+            longitude,
+            accuracy_km,
+            country,
+            city,
+            device,
+            platform,
+            asn,
+            anonymizer,
+            is_mobile,
+            is_bot,
+            age_min,
+            age_max,
+            sex,
+            liveness,
+            face_compare,
+            face_scan,
+            face_similarity,
+            document_scan,
+            two_factor,
+            deepfake_verdict,
+            deepfake_score,
+            real_person,
+            video_suspicious,
+            video_high_risk,
+        } = self;
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                for column in [&mut *reference, &mut *device, &mut *country, &mut *city] {
+                    column.gather(order);
+                }
+                gather(created_us, order);
+                gather(latitude, order);
+                gather(longitude, order);
+            });
+            for column in [
+                platform,
+                sex,
+                liveness,
+                face_compare,
+                face_scan,
+                document_scan,
+                two_factor,
+                deepfake_verdict,
+                real_person,
+            ] {
+                column.gather(order);
+            }
+            gather(accuracy_km, order);
+            gather(asn, order);
+            for column in [anonymizer, is_mobile, is_bot] {
+                gather_options(column, order);
+            }
+            for column in [age_min, age_max, video_suspicious, video_high_risk] {
+                gather_options(column, order);
+            }
+            for column in [face_similarity, deepfake_score] {
+                gather_options(column, order);
+            }
+        });
+    }
+}
+
+/// Device profiles of a frame's rows (see [`device_profile`]), interned.
+fn append_device_profiles(df: &DataFrame, device: &mut Interned) -> Result<()> {
+    let parts = ["browser", "os", "platform"];
+    if !parts.iter().any(|name| df.column(name).is_ok()) {
+        device.codes.resize(device.codes.len() + df.height(), NONE);
+        return Ok(());
+    }
+    let texts = |name: &str| -> Result<StringChunked> {
+        match df.column(name) {
+            Ok(c) => Ok(c.str().with_context(|| format!("column {name}"))?.clone()),
+            Err(_) => Ok(StringChunked::full_null(name.into(), df.height())),
+        }
+    };
+    let (browser, version, os, platform) = (texts("browser")?, texts("browser_version")?, texts("os")?, texts("platform")?);
+    let mobile = match df.column("is_mobile") {
+        Ok(c) => c.bool().context("column is_mobile")?.clone(),
+        Err(_) => BooleanChunked::full_null("is_mobile".into(), df.height()),
+    };
+    let mut profile = String::new();
+    let rows = browser.iter().zip(version.iter()).zip(os.iter()).zip(platform.iter()).zip(mobile.iter());
+    for ((((b, v), o), p), m) in rows {
+        let known = device_profile(b, v, o, p, m, &mut profile);
+        device.push(known.then_some(profile.as_str()));
+    }
+    Ok(())
 }

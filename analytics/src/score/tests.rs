@@ -92,7 +92,7 @@ fn fires(rows: &[SessionRow], code: &str) -> Vec<String> {
 }
 fn fires_with(rows: &[SessionRow], config: &ScoreConfig, code: &str) -> Vec<String> {
     let (t, out) = run(rows, config, code);
-    out.iter().map(|f| t.id.get(f.row).unwrap().to_owned()).collect()
+    out.iter().map(|f| t.session_id(f.row).unwrap().to_owned()).collect()
 }
 
 #[test]
@@ -101,7 +101,7 @@ fn impossible_travel_fires_beyond_an_airliner_and_the_accuracy_radii() {
     let (t, found) = run(&rows, &ScoreConfig::default(), detector::IMPOSSIBLE_TRAVEL);
     assert_eq!(found.len(), 1);
     let f = &found[0];
-    assert_eq!(t.id.get(f.row), Some("u-2"));
+    assert_eq!(t.session_id(f.row), Some("u-2"));
     assert_eq!(f.severity, Severity::High);
     let e = &f.evidence;
     assert!((e.km.unwrap() - 6385.0).abs() < 20.0, "{e:?}");
