@@ -47,7 +47,7 @@ enum Command {
         threads: Option<usize>,
     },
     /// Export sessions as hive-partitioned Parquet (sessions/, node_outcomes/, transcript/,
-    /// partitioned by created_date), from PostgreSQL through the extension's readers, or from
+    /// flow_edges/, partitioned by created_date), from PostgreSQL through the extension's readers, or from
     /// NDJSON with --from-ndjson. A run appears whole or not at all (see _manifest.json).
     Export {
         /// Output folder of the dataset.
@@ -249,10 +249,11 @@ fn main() -> Result<()> {
             };
             bar.finish_and_clear();
             println!(
-                "exported {} sessions, {} node outcomes, {} transcript phrases into {} files in {:.2} s ({:.0} sessions/s): {}",
+                "exported {} sessions, {} node outcomes, {} transcript phrases, {} flow edges into {} files in {:.2} s ({:.0} sessions/s): {}",
                 summary.sessions,
                 summary.node_outcomes,
                 summary.transcript,
+                summary.flow_edges,
                 summary.files,
                 summary.seconds,
                 summary.sessions as f64 / summary.seconds.max(1e-9),

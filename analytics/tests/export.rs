@@ -119,6 +119,14 @@ async fn sql_rows(dsn: &str) -> BTreeMap<String, u64> {
         sql_i64(dsn, "SELECT count(*) FROM sessions s CROSS JOIN LATERAL facesign.transcript(s.session)")
             .await as u64,
     );
+    m.insert(
+        "flow_edges".into(),
+        sql_i64(
+            dsn,
+            "SELECT count(*) FROM sessions s CROSS JOIN LATERAL facesign.flow_edges(s.session->'settings'->'flow')",
+        )
+        .await as u64,
+    );
     m
 }
 
@@ -132,7 +140,11 @@ async fn database_and_ndjson_exports_write_the_same_files_and_match_sql() {
     let mut client = Target::resolve(Some(&dsn)).unwrap().connect().await.unwrap();
     let a = export::db::export(&mut client, "sessions", &from_db, Full, None, |_| {}).await.unwrap();
     let b = export::ndjson::export(&ndjson, &from_file, None, |_| {}).unwrap();
-    assert_eq!((a.sessions, a.node_outcomes, a.transcript), (b.sessions, b.node_outcomes, b.transcript));
+    assert_eq!(
+        (a.sessions, a.node_outcomes, a.transcript, a.flow_edges),
+        (b.sessions, b.node_outcomes, b.transcript, b.flow_edges)
+    );
+    assert!(a.flow_edges > a.sessions, "every generated session has a flow of several edges");
     assert_eq!(files(&from_db), files(&from_file), "byte-identical files, partition by partition");
     assert_eq!(manifest_rows(&from_db), sql_rows(&dsn).await);
     // A column checksum: flow_nodes summed in the files and in SQL.

@@ -15,7 +15,7 @@ import pyarrow.dataset as ds
 root = Path(sys.argv[1])
 manifest = json.loads((root / "_manifest.json").read_text())
 assert manifest["pending"] is None, "a commit is half done"
-expected = {"sessions": manifest["sessions"], "node_outcomes": manifest["node_outcomes"], "transcript": manifest["transcript"]}
+expected = {name: manifest[name] for name in ("sessions", "node_outcomes", "transcript", "flow_edges")}
 checks = 0
 
 for name, rows in expected.items():

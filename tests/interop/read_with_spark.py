@@ -24,7 +24,7 @@ spark = (
 )
 spark.sparkContext.setLogLevel("ERROR")
 checks = 0
-for name in ("sessions", "node_outcomes", "transcript"):
+for name in ("sessions", "node_outcomes", "transcript", "flow_edges"):
     df = spark.read.parquet(str(root / name))
     rows = df.count()
     assert rows == manifest[name], (name, rows, manifest[name])

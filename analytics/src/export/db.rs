@@ -1,6 +1,6 @@
 //! The export from PostgreSQL: the extension's readers flatten the sessions inside the
-//! database, three `COPY (SELECT …) TO STDOUT (FORMAT binary)` streams carry the rows, and one
-//! read-only REPEATABLE READ transaction makes the three datasets one snapshot: a session
+//! database, four `COPY (SELECT …) TO STDOUT (FORMAT binary)` streams carry the rows, and one
+//! read-only REPEATABLE READ transaction makes the four datasets one snapshot: a session
 //! written during the export appears in the next run, never in half of this one.
 
 use std::error::Error;
@@ -22,7 +22,7 @@ fn partition_of_day(day: Option<String>) -> String {
 }
 use super::redact::{Provided, Redaction};
 use super::rows::{
-    NodeOutcomeRow, PhraseRow, SessionRow, BOOL_SIGNALS, FLOAT_SIGNALS, INT_SIGNALS, TEXT_SIGNALS,
+    FlowEdgeRow, NodeOutcomeRow, PhraseRow, SessionRow, BOOL_SIGNALS, FLOAT_SIGNALS, INT_SIGNALS, TEXT_SIGNALS,
 };
 use super::{ExportSummary, Run};
 
@@ -268,6 +268,28 @@ pub async fn export(
         let provided: Option<String> = row.get(7);
         let provided = Provided::of(provided.and_then(|p| serde_json::from_str(&p).ok()).as_ref());
         run.push_phrase(&partition_of(us(row.get(6))), phrase, &provided)?;
+    }
+    // flow_edges/
+    let query = format!(
+        "COPY (SELECT ss.id, ss.client_reference_id, e.ordinal::int, e.source, e.outcome, e.target, ss.created_at {} \
+         CROSS JOIN LATERAL facesign.flow_edges(s.session->'settings'->'flow') WITH ORDINALITY AS e(source, outcome, target, ordinal) \
+         {order}, e.ordinal) TO STDOUT (FORMAT binary)",
+        from(&table)
+    );
+    let types = [Type::TEXT, Type::TEXT, Type::INT4, Type::TEXT, Type::TEXT, Type::TEXT, Type::TIMESTAMPTZ];
+    let stream = binary_rows(&tx, &query, &types, "flow edges").await?;
+    pin_mut!(stream);
+    while let Some(row) = stream.try_next().await? {
+        let edge = FlowEdgeRow {
+            session_id: row.get(0),
+            client_reference_id: row.get(1),
+            ordinal: row.get(2),
+            source: row.get(3),
+            outcome: row.get(4),
+            target: row.get(5),
+            created_at: us(row.get(6)),
+        };
+        run.push_edge(&partition_of(edge.created_at), edge)?;
     }
     tx.commit().await?;
     run.commit(&format!("postgresql:{table}"), Some(&snapshot), partitions.as_deref())

@@ -1,5 +1,5 @@
 //! `facesign-analytics export`: sessions as hive-partitioned Parquet datasets, `sessions/`,
-//! `node_outcomes/` and `transcript/`, from PostgreSQL (flattened by the extension's readers
+//! `node_outcomes/`, `transcript/` and `flow_edges/`, from PostgreSQL (flattened by the extension's readers
 //! inside the database, streamed with binary COPY from one snapshot) or from NDJSON files
 //! (flattened by the same readers in this process); both give the same rows.
 //!
@@ -24,9 +24,9 @@ use serde_json::{json, Value};
 
 use parquet_out::{partition_of, DatasetWriter, WrittenFile};
 use redact::{Provided, Redaction};
-use rows::{NodeOutcomeRow, PhraseRow, SessionRows};
+use rows::{FlowEdgeRow, NodeOutcomeRow, PhraseRow, SessionRows};
 
-pub const DATASETS: [&str; 3] = ["sessions", "node_outcomes", "transcript"];
+pub const DATASETS: [&str; 4] = ["sessions", "node_outcomes", "transcript", "flow_edges"];
 
 /// What a run wrote.
 #[derive(Debug, Clone, Default)]
@@ -34,12 +34,13 @@ pub struct ExportSummary {
     pub sessions: u64,
     pub node_outcomes: u64,
     pub transcript: u64,
+    pub flow_edges: u64,
     pub files: usize,
     pub rejected: Vec<(u64, String)>,
     pub seconds: f64,
 }
 
-/// The three writers of a run, fed one session's rows at a time in creation order.
+/// The four writers of a run, fed one session's rows at a time in creation order.
 pub struct Run {
     out: PathBuf,
     staging: PathBuf,
@@ -47,6 +48,7 @@ pub struct Run {
     sessions: DatasetWriter<rows::SessionRow>,
     nodes: DatasetWriter<NodeOutcomeRow>,
     phrases: DatasetWriter<PhraseRow>,
+    edges: DatasetWriter<FlowEdgeRow>,
     redaction: Option<Redaction>,
     pub summary: ExportSummary,
     started: Instant,
@@ -151,6 +153,7 @@ impl Run {
             sessions: DatasetWriter::new(&staging.join("sessions"), &id),
             nodes: DatasetWriter::new(&staging.join("node_outcomes"), &id),
             phrases: DatasetWriter::new(&staging.join("transcript"), &id),
+            edges: DatasetWriter::new(&staging.join("flow_edges"), &id),
             staging,
             id,
             redaction,
@@ -176,6 +179,11 @@ impl Run {
         self.phrases.push(partition, row)
     }
 
+    pub fn push_edge(&mut self, partition: &str, row: FlowEdgeRow) -> Result<()> {
+        self.summary.flow_edges += 1;
+        self.edges.push(partition, row)
+    }
+
     /// Every row of one session (the NDJSON path, where a session's rows come together).
     pub fn push_all(&mut self, rows: SessionRows, provided: &Provided) -> Result<()> {
         let partition = partition_of(rows.session.created_at);
@@ -185,6 +193,9 @@ impl Run {
         }
         for p in rows.phrases {
             self.push_phrase(&partition, p, provided)?;
+        }
+        for e in rows.edges {
+            self.push_edge(&partition, e)?;
         }
         Ok(())
     }
@@ -197,11 +208,12 @@ impl Run {
         snapshot: Option<&str>,
         partitions: Option<&[String]>,
     ) -> Result<ExportSummary> {
-        let Run { out, staging, id, sessions, nodes, phrases, mut summary, started, .. } = self;
+        let Run { out, staging, id, sessions, nodes, phrases, edges, mut summary, started, .. } = self;
         let written: Vec<(&str, Vec<WrittenFile>)> = vec![
             ("sessions", sessions.finish()?),
             ("node_outcomes", nodes.finish()?),
             ("transcript", phrases.finish()?),
+            ("flow_edges", edges.finish()?),
         ];
         let files: Vec<Value> = written
             .iter()

@@ -19,7 +19,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
 use super::rows::{
-    NodeOutcomeRow, PhraseRow, SessionRow, BOOL_SIGNALS, FLOAT_SIGNALS, INT_SIGNALS, TEXT_SIGNALS,
+    FlowEdgeRow, NodeOutcomeRow, PhraseRow, SessionRow, BOOL_SIGNALS, FLOAT_SIGNALS, INT_SIGNALS, TEXT_SIGNALS,
 };
 
 const BATCH_ROWS: usize = 64 * 1024;
@@ -156,6 +156,32 @@ impl ArrowRows for PhraseRow {
             ints(rows.iter().map(|r| Some(r.ordinal))),
             strings(rows.iter().map(|r| r.speaker.as_deref())),
             strings(rows.iter().map(|r| r.text.as_deref())),
+            timestamps(rows.iter().map(|r| r.created_at)),
+        ];
+        RecordBatch::try_new(Self::schema(), columns).expect("columns match the schema")
+    }
+}
+
+impl ArrowRows for FlowEdgeRow {
+    fn schema() -> SchemaRef {
+        Arc::new(Schema::new(vec![
+            Field::new("session_id", DataType::Utf8, true),
+            Field::new("client_reference_id", DataType::Utf8, true),
+            Field::new("ordinal", DataType::Int32, false),
+            Field::new("source", DataType::Utf8, true),
+            Field::new("outcome", DataType::Utf8, true),
+            Field::new("target", DataType::Utf8, true),
+            Field::new("created_at", timestamp(), true),
+        ]))
+    }
+    fn batch(rows: &[Self]) -> RecordBatch {
+        let columns: Vec<ArrayRef> = vec![
+            strings(rows.iter().map(|r| r.session_id.as_deref())),
+            strings(rows.iter().map(|r| r.client_reference_id.as_deref())),
+            ints(rows.iter().map(|r| Some(r.ordinal))),
+            strings(rows.iter().map(|r| r.source.as_deref())),
+            strings(rows.iter().map(|r| r.outcome.as_deref())),
+            strings(rows.iter().map(|r| r.target.as_deref())),
             timestamps(rows.iter().map(|r| r.created_at)),
         ];
         RecordBatch::try_new(Self::schema(), columns).expect("columns match the schema")

@@ -1,7 +1,8 @@
-//! The rows of the three exported datasets, and reading them from a session held as
+//! The rows of the four exported datasets, and reading them from a session held as
 //! `serde_json` with the library's readers (the same readers the extension runs in the
 //! database, so both export paths give the same rows).
 
+use facesign_core::flow::flow_edges;
 use facesign_core::report::{node_outcomes, risk_signals, session_summary, transcript};
 use serde_json::Value;
 
@@ -81,12 +82,27 @@ pub struct PhraseRow {
     pub created_at: Option<i64>,
 }
 
+/// One row of `flow_edges/`: an edge of the session's own flow (`settings.flow`), so that
+/// node outcomes can be followed through the graph they ran on.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FlowEdgeRow {
+    pub session_id: Option<String>,
+    pub client_reference_id: Option<String>,
+    pub ordinal: i32,
+    pub source: Option<String>,
+    pub outcome: Option<String>,
+    pub target: Option<String>,
+    /// The session's creation time (an edge has none of its own).
+    pub created_at: Option<i64>,
+}
+
 /// Everything one session contributes to the datasets.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SessionRows {
     pub session: SessionRow,
     pub nodes: Vec<NodeOutcomeRow>,
     pub phrases: Vec<PhraseRow>,
+    pub edges: Vec<FlowEdgeRow>,
 }
 
 fn owned(s: Option<&str>) -> Option<String> {
@@ -160,5 +176,21 @@ pub fn rows_of(doc: &Value) -> SessionRows {
             created_at: micros(p.created_at_ms),
         })
         .collect();
-    SessionRows { session, nodes, phrases }
+    let flow = doc.get("settings").and_then(|settings| settings.get("flow"));
+    let edges = flow
+        .map(flow_edges)
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| FlowEdgeRow {
+            session_id: id.clone(),
+            client_reference_id: reference.clone(),
+            ordinal: i32::try_from(i + 1).unwrap_or(i32::MAX),
+            source: Some(e.source.to_owned()),
+            outcome: owned(e.outcome),
+            target: Some(e.target.to_owned()),
+            created_at: session.created_at,
+        })
+        .collect();
+    SessionRows { session, nodes, phrases, edges }
 }
