@@ -52,6 +52,30 @@ setup_python() {
   fi
 }
 
+# The notebooks' Python packages (notebooks/requirements.txt), installed only when one is
+# missing or outside its version range: a check of installed versions, no network, under a second.
+setup_notebooks() {
+  local requirements="$ROOT/notebooks/requirements.txt"
+  if ! python3 - "$requirements" 2>/dev/null <<'PY'
+import sys
+from importlib.metadata import version
+try:
+    from packaging.requirements import Requirement
+except ImportError:
+    from pip._vendor.packaging.requirements import Requirement
+for line in open(sys.argv[1]):
+    line = line.split("#")[0].strip()
+    if line:
+        requirement = Requirement(line)
+        if not requirement.specifier.contains(version(requirement.name), prereleases=True):
+            sys.exit(1)
+PY
+  then
+    step "Installing the notebooks' Python packages (notebooks/requirements.txt)"
+    python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -r "$requirements"
+  fi
+}
+
 # Builds the extension and installs it into Debian's PostgreSQL 15.
 install_extension() {
   step "Building and installing the facesign extension (profile $CARGO_PROFILE)"

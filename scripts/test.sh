@@ -42,4 +42,11 @@ INTEROP="$(mktemp -d)"
 python3 tests/interop/read_with_spark.py "$INTEROP/dataset" 2>"$INTEROP/spark.log" \
   || { tail -40 "$INTEROP/spark.log"; fail "PySpark could not read the exported dataset"; }
 python3 tests/interop/read_dataset.py "$INTEROP/dataset"
+
+step "Notebooks: every notebooks/*.ipynb run headless on the same sessions, scored"
+setup_notebooks
+"$ANALYTICS" score --input "$INTEROP/dataset" --out "$INTEROP/results" >/dev/null
+# $INTEROP is laid out as the notebooks' DATA_DIR: dataset/, results/ and corpus/labels.csv.
+FACESIGN_DATA="$INTEROP" python3 tests/notebooks/execute.py \
+  || fail "a notebook failed on the interoperability dataset (the cell and its error are above)"
 rm -rf "$INTEROP"
