@@ -76,6 +76,17 @@ PY
   fi
 }
 
+# Headless Chromium (Debian package chromium), which tests/report/check_report.py opens the
+# demo's HTML report in; installed only when missing.
+setup_chromium() {
+  if ! command -v chromium >/dev/null; then
+    step "Installing Chromium (Debian package chromium) for the report's test"
+    [ "$(id -u)" = 0 ] || fail "installing chromium needs root; run as root or install it first"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+}
+
 # Builds the extension and installs it into Debian's PostgreSQL 15.
 install_extension() {
   step "Building and installing the facesign extension (profile $CARGO_PROFILE)"
