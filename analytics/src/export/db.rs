@@ -22,7 +22,8 @@ fn partition_of_day(day: Option<String>) -> String {
 }
 use super::redact::{Provided, Redaction};
 use super::rows::{
-    FlowEdgeRow, NodeOutcomeRow, PhraseRow, SessionRow, BOOL_SIGNALS, FLOAT_SIGNALS, INT_SIGNALS, TEXT_SIGNALS,
+    FlowEdgeRow, NodeOutcomeRow, PhraseRow, SessionRow, BOOL_SIGNALS, FLOAT_SIGNALS, INT_SIGNALS,
+    TEXT_SIGNALS,
 };
 use super::{ExportSummary, Run};
 

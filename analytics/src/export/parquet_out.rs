@@ -19,7 +19,8 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
 use super::rows::{
-    FlowEdgeRow, NodeOutcomeRow, PhraseRow, SessionRow, BOOL_SIGNALS, FLOAT_SIGNALS, INT_SIGNALS, TEXT_SIGNALS,
+    FlowEdgeRow, NodeOutcomeRow, PhraseRow, SessionRow, BOOL_SIGNALS, FLOAT_SIGNALS, INT_SIGNALS,
+    TEXT_SIGNALS,
 };
 
 const BATCH_ROWS: usize = 64 * 1024;

@@ -105,7 +105,8 @@ pub struct SessionRows {
     pub edges: Vec<FlowEdgeRow>,
 }
 
-fn owned(s: Option<&str>) -> Option<String> {
+/// An optional borrowed text as an owned one.
+pub fn owned(s: Option<&str>) -> Option<String> {
     s.map(str::to_owned)
 }
 

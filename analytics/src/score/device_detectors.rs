@@ -8,10 +8,7 @@ use super::finding::{detector, Evidence, Finding};
 use super::geo_detectors::visits;
 use super::rules::{self, HOUR_US};
 use super::table::{FxBuild, SessionTable, NONE};
-
-fn owned(s: Option<&str>) -> Option<String> {
-    s.map(str::to_owned)
-}
+use crate::export::rows::owned;
 
 fn profile(t: &SessionTable, row: usize) -> Option<String> {
     owned(t.device.get(row))

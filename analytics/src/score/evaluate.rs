@@ -115,7 +115,7 @@ pub fn evaluate(labels: &[Label], findings_dir: &Path, scores_dir: Option<&Path>
     {
         let (Some(session), Some(det)) = (session, det) else { continue };
         found_by.entry(det).or_default().insert(session);
-        if detector::GEO_AND_DEVICE.contains(&det) {
+        if detector::is_geo_or_device(det) {
             if let Some(u) = user {
                 flagged_users.insert(u);
             }
@@ -133,9 +133,9 @@ pub fn evaluate(labels: &[Label], findings_dir: &Path, scores_dir: Option<&Path>
         }
     }
     let empty = HashSet::new();
-    let detectors = detector::ALL
+    let detectors = super::DETECTORS
         .iter()
-        .map(|&d| {
+        .map(|&(d, _)| {
             let (truth, hits) = (labelled.get(d).unwrap_or(&empty), found_by.get(d).unwrap_or(&empty));
             let alike = lookalikes.get(d).unwrap_or(&empty);
             DetectorEval {

@@ -16,28 +16,11 @@ pub mod detector {
     pub const AGE_INCONSISTENT: &str = "age_inconsistent";
     pub const SEX_INCONSISTENT: &str = "sex_inconsistent";
 
-    /// Every detector, geo and device ones first.
-    pub const ALL: [&str; 9] = [
-        IMPOSSIBLE_TRAVEL,
-        NEW_COUNTRY,
-        MULTI_COUNTRY,
-        NEW_DEVICE,
-        DEVICE_CHURN,
-        FRAUD_FARM,
-        CONTRADICTORY_DEVICE,
-        AGE_INCONSISTENT,
-        SEX_INCONSISTENT,
-    ];
-    /// The geo and device detectors.
-    pub const GEO_AND_DEVICE: [&str; 7] = [
-        IMPOSSIBLE_TRAVEL,
-        NEW_COUNTRY,
-        MULTI_COUNTRY,
-        NEW_DEVICE,
-        DEVICE_CHURN,
-        FRAUD_FARM,
-        CONTRADICTORY_DEVICE,
-    ];
+    /// Whether a detector is a geo or device one (the rest check one user's consistency);
+    /// the list of detectors itself is [`super::super::DETECTORS`].
+    pub fn is_geo_or_device(code: &str) -> bool {
+        !matches!(code, AGE_INCONSISTENT | SEX_INCONSISTENT)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -7,14 +7,11 @@ use super::config::{Doubt, ScoreConfig, Severity};
 use super::finding::{detector, Evidence, Finding};
 use super::rules::{self, Visit, HOUR_US};
 use super::table::SessionTable;
+use crate::export::rows::owned;
 
 /// Great-circle distance in km between two (latitude, longitude) points.
 pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
     Haversine.distance(Point::new(a.1, a.0), Point::new(b.1, b.0)) / 1000.0
-}
-
-fn owned(s: Option<&str>) -> Option<String> {
-    s.map(str::to_owned)
 }
 
 /// Whether the row's location is a mobile carrier's coarse GeoIP.

@@ -71,9 +71,14 @@ pub fn read(source: &Source, columns: &[&str]) -> Result<SessionTable> {
                     for group in files.chunks(FILES_PER_SCAN) {
                         let frame = scan(group)
                             .and_then(|lazy| {
-                                Ok(lazy.select(columns.clone()).collect_with_engine(Engine::Streaming)?.unwrap_single())
+                                Ok(lazy
+                                    .select(columns.clone())
+                                    .collect_with_engine(Engine::Streaming)?
+                                    .unwrap_single())
                             })
-                            .with_context(|| format!("reading {} and the files after it", group[0].display()));
+                            .with_context(|| {
+                                format!("reading {} and the files after it", group[0].display())
+                            });
                         let failed = frame.is_err();
                         if frames.send(frame).is_err() || failed {
                             break;

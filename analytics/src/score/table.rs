@@ -49,7 +49,11 @@ impl Interned {
         Interned::code_in(&mut self.values, &mut self.index, value)
     }
     /// [`Interned::code_of`] over the parts, so a caller can hold the codes mutably meanwhile.
-    fn code_in(values: &mut Vec<String>, index: &mut HashMap<String, u32, FxBuild>, value: Option<&str>) -> u32 {
+    fn code_in(
+        values: &mut Vec<String>,
+        index: &mut HashMap<String, u32, FxBuild>,
+        value: Option<&str>,
+    ) -> u32 {
         let Some(v) = value else { return NONE };
         if let Some(&c) = index.get(v) {
             return c;
@@ -362,7 +366,9 @@ impl SessionTable {
             extend_column(df, "accuracy_radius_km", accuracy_km, -1, |c, out| {
                 Ok(out.extend(c.i32()?.iter().map(|v| v.unwrap_or(-1))))
             })?;
-            extend_column(df, "asn", asn, -1, |c, out| Ok(out.extend(c.i64()?.iter().map(|v| v.unwrap_or(-1)))))?;
+            extend_column(df, "asn", asn, -1, |c, out| {
+                Ok(out.extend(c.i64()?.iter().map(|v| v.unwrap_or(-1))))
+            })?;
             for (name, out) in [
                 ("liveness", &mut *liveness),
                 ("face_compare", &mut *face_compare),
@@ -378,7 +384,9 @@ impl SessionTable {
             ] {
                 extend_interned(df, name, out)?;
             }
-            for (name, out) in [("face_similarity", &mut *face_similarity), ("deepfake_score", &mut *deepfake_score)] {
+            for (name, out) in
+                [("face_similarity", &mut *face_similarity), ("deepfake_score", &mut *deepfake_score)]
+            {
                 extend_options(df, name, out, |c, out| Ok(out.extend(c.f64()?.iter())))?;
             }
             for (name, out) in [
@@ -537,7 +545,8 @@ fn append_device_profiles(df: &DataFrame, device: &mut Interned) -> Result<()> {
             Err(_) => Ok(StringChunked::full_null(name.into(), df.height())),
         }
     };
-    let (browser, version, os, platform) = (texts("browser")?, texts("browser_version")?, texts("os")?, texts("platform")?);
+    let (browser, version, os, platform) =
+        (texts("browser")?, texts("browser_version")?, texts("os")?, texts("platform")?);
     let mobile = match df.column("is_mobile") {
         Ok(c) => c.bool().context("column is_mobile")?.clone(),
         Err(_) => BooleanChunked::full_null("is_mobile".into(), df.height()),
