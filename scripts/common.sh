@@ -11,8 +11,15 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/facesign/target}"
 # Optimised but without fat LTO's long link: what the tests and benchmarks build.
 CARGO_PROFILE="${FACESIGN_PROFILE:-ci}"
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+step() { CURRENT_STEP="$*"; printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 fail() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+# Installed by a script as `trap step_failed ERR`: names the step that failed and what to do.
+step_failed() {
+  local status=$?
+  printf '\n\033[31merror:\033[0m the step "%s" failed (exit status %s).\n' "${CURRENT_STEP:-setting up}" "$status" >&2
+  printf '       Its output is above. Fix what it says and run %s again: every step is idempotent,\n' "$0" >&2
+  printf '       the private cluster and the built extension are reused.\n' >&2
+}
 
 # Debian packages, cargo-pgrx and pgrx's PostgreSQL registration, each only when missing.
 setup_machine() {

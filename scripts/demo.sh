@@ -3,11 +3,26 @@
 # private PostgreSQL 15 cluster (in .facesign/ of this checkout, reused on the next run),
 # store the example flows in the reference table, show what validation says about them and
 # about a broken flow, store the test sessions and read their reports, generate a synthetic
-# corpus (FACESIGN_DEMO_SESSIONS, default 20 000) and load it, query it, export it to Parquet,
-# score it and run the detectors, evaluate them against the planted labels, and stop the
-# cluster.
+# corpus (100 000 sessions; --sessions N for more) and load it, validate its flows, run the
+# example queries of sql/examples/, export it to Parquet, score it and run the detectors,
+# evaluate them against the planted labels, write an HTML report with charts, print a
+# summary, and stop the cluster.
+#
+# Usage: scripts/demo.sh [--sessions N]
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
+
+SESSIONS="${FACESIGN_DEMO_SESSIONS:-100000}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sessions) SESSIONS="${2:?--sessions needs a number}"; shift 2 ;;
+    --sessions=*) SESSIONS="${1#--sessions=}"; shift ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) fail "unknown argument $1 (usage: scripts/demo.sh [--sessions N])" ;;
+  esac
+done
+[[ "$SESSIONS" =~ ^[1-9][0-9]*$ ]] || fail "--sessions takes a positive number, not $SESSIONS"
+trap step_failed ERR
 
 setup_machine
 install_extension
@@ -44,7 +59,7 @@ step "Problems in the stored flows (sql/examples/validate_flows.sql)"
 psql_db -d "$DB" -f sql/examples/validate_flows.sql
 
 step "The stored flows as graphs (sql/examples/flow_graph.sql, first rows)"
-psql_db -d "$DB" -f sql/examples/flow_graph.sql | head -20
+psql_db -d "$DB" -f sql/examples/flow_graph.sql | sed -n '1,20p'
 
 step "Storing sessions (tests/sessions/*.json) in sql/sessions_table.sql"
 psql_db -d "$DB" -f sql/sessions_table.sql
@@ -65,36 +80,65 @@ step "Node outcomes of the deepfake session (facesign.node_outcomes)"
 psql_db -d "$DB" -c "SELECT n.* FROM sessions s CROSS JOIN LATERAL facesign.node_outcomes(s.session) AS n
   WHERE s.id = 'Qz81mNa0PwX3kT5vLc2R'"
 
-step "Generating a synthetic corpus (facesign-analytics generate) and loading it (facesign-analytics load)"
-SESSIONS="${FACESIGN_DEMO_SESSIONS:-20000}"
+step "Generating a synthetic corpus of $SESSIONS sessions (facesign-analytics generate) and loading it (facesign-analytics load)"
 (cd "$ROOT" && cargo build -q -p facesign-analytics --profile "$CARGO_PROFILE")
 ANALYTICS="$CARGO_TARGET_DIR/$CARGO_PROFILE/facesign-analytics"
-CORPUS="$(dirname "$PGDATA_DIR")/corpus"
+# What the demo writes (outside the cluster's own folder): .facesign/ of the checkout, where
+# the notebooks look by default.
+DATA="$ROOT/.facesign"
+CORPUS="$DATA/corpus"
 "$ANALYTICS" generate --seed 1 --sessions "$SESSIONS" --out "$CORPUS"
 PGDATABASE="$DB" "$ANALYTICS" load --input "$CORPUS/sessions.ndjson"
 echo "planted labels by kind:"
 tail -n +2 "$CORPUS/labels.csv" | cut -d, -f3,4 | sort | uniq -c | sort -rn | sed 's/^/  /'
 
-step "Liveness failure rate by country, top 10 (sql/examples/liveness_failure_rate_by_country.sql)"
-psql_db -d "$DB" -f sql/examples/liveness_failure_rate_by_country.sql | head -14
+step "Validating the corpus's flows in the database (facesign.flow_is_valid, facesign.validate_flow)"
+psql_db -d "$DB" -c "SELECT facesign.flow_is_valid(session->'settings'->'flow') AS valid_flow, count(*) AS sessions
+  FROM sessions GROUP BY 1 ORDER BY 1"
+psql_db -d "$DB" -c "SELECT v.severity, v.code, count(*) AS sessions
+  FROM sessions s CROSS JOIN LATERAL facesign.validate_flow(s.session->'settings'->'flow') AS v
+  GROUP BY 1, 2 ORDER BY 1, 3 DESC"
 
-step "Pass or fail over the corpus"
+step "Liveness failure rate by country, top 10 (sql/examples/liveness_failure_rate_by_country.sql)"
+psql_db -d "$DB" -f sql/examples/liveness_failure_rate_by_country.sql | sed -n '1,14p'
+
+step "Outcome funnel per flow node, first rows (sql/examples/outcome_funnel.sql)"
+psql_db -d "$DB" -f sql/examples/outcome_funnel.sql | sed -n '1,24p'
+
+step "Transcript search: phrases mentioning a document, first rows (sql/examples/transcript_search.sql)"
+psql_db -d "$DB" -f sql/examples/transcript_search.sql | sed -n '1,10p'
+
+step "Pass or fail over the corpus (as sql/examples/verification_decision.sql decides)"
 psql_db -d "$DB" -c "SELECT decision, count(*) FROM (SELECT CASE WHEN r.liveness = 'livenessDetected'
   AND coalesce(r.face_scan, 'passed') = 'passed' THEN 'pass' ELSE 'fail' END AS decision
   FROM sessions s CROSS JOIN LATERAL facesign.risk_signals(s.session) AS r WHERE s.status = 'complete') d
   GROUP BY decision ORDER BY decision"
 
+DATASET="$DATA/dataset"
+RESULTS="$DATA/results"
 step "Exporting the sessions to Parquet (facesign-analytics export, through the extension's readers)"
-DATASET="$(dirname "$PGDATA_DIR")/dataset"
-RESULTS="$(dirname "$PGDATA_DIR")/results"
 PGDATABASE="$DB" "$ANALYTICS" export --out "$DATASET"
 
 step "Scoring every session and running the anomaly detectors (facesign-analytics score)"
-"$ANALYTICS" score --input "$DATASET" --out "$RESULTS"
+"$ANALYTICS" score --input "$DATASET" --out "$RESULTS" | tee "$DATA/score.txt"
 
 step "The detectors against the corpus's planted labels (facesign-analytics evaluate)"
-"$ANALYTICS" evaluate --labels "$CORPUS/labels.csv" --findings "$RESULTS/findings"
+"$ANALYTICS" evaluate --labels "$CORPUS/labels.csv" --findings "$RESULTS/findings" | tee "$RESULTS/evaluation.txt"
 
-step "Done"
+step "Writing the HTML report (scripts/report.py)"
+setup_notebooks
+python3 scripts/report.py "$DATA" "$DATA/report.html" --evaluation "$RESULTS/evaluation.txt"
+
+step "Summary"
+sessions_stored="$(psql_db -d "$DB" -tA -c "SELECT count(*) FROM sessions")"
+echo "$sessions_stored sessions stored in database $DB (port $PGPORT, socket $PGSOCKET_DIR)."
+sed -n '1,2p;/top reasons/,$p' "$DATA/score.txt" | grep -v "^  /"
+echo
+echo "Files:"
+echo "  corpus (NDJSON sessions, planted labels)  $CORPUS"
+echo "  Parquet dataset                           $DATASET"
+echo "  scores/ and findings/                     $RESULTS"
+echo "  evaluation                                $RESULTS/evaluation.txt"
+echo "  HTML report                               $DATA/report.html"
+echo "Notebooks: FACESIGN_DATA=$DATA jupyter lab notebooks/  (see notebooks/README.md)"
 echo "The cluster's data stays in $PGDATA_DIR; the next run reuses it (and its port, $PGPORT)."
-echo "Dataset: $DATASET; scores and findings: $RESULTS."

@@ -32,6 +32,14 @@ fi
 passed=$(grep -c '^test:' tests/schedule)
 echo "sql: $passed passed, 0 failed"
 
+step "The README's SQL reference against the installed extension's catalog"
+psql_db -d postgres -c "DROP DATABASE IF EXISTS facesign_reference" -c "CREATE DATABASE facesign_reference"
+psql_db -d facesign_reference -c "CREATE EXTENSION facesign"
+psql_db -d facesign_reference -At -F '|' \
+  -c "$(python3 -c 'import sys; sys.path.insert(0, "tests/readme"); import check_sql_reference as c; print(c.CATALOG_QUERY)')" \
+  | python3 tests/readme/check_sql_reference.py README.md \
+  || fail "README.md's table of SQL functions does not match the extension (see above)"
+
 step "Interoperability: an exported dataset read by pyarrow, DuckDB and PySpark"
 setup_python
 cargo build -q -p facesign-analytics --profile "$CARGO_PROFILE"
@@ -50,3 +58,17 @@ setup_notebooks
 FACESIGN_DATA="$INTEROP" python3 tests/notebooks/execute.py \
   || fail "a notebook failed on the interoperability dataset (the cell and its error are above)"
 rm -rf "$INTEROP"
+
+# Last, because the demo stops the cluster when it ends.
+step "The main job (scripts/demo.sh --sessions 3000), then the README's tour and the report in Chromium"
+mkdir -p "$ROOT/.facesign"
+bash scripts/demo.sh --sessions 3000 > "$ROOT/.facesign/demo-test.log" 2>&1 \
+  || { tail -60 "$ROOT/.facesign/demo-test.log"; fail "scripts/demo.sh failed (log: .facesign/demo-test.log)"; }
+grep -q "HTML report" "$ROOT/.facesign/demo-test.log" || fail "the demo ended without its summary"
+echo "demo: 1 passed, 0 failed"
+bash tests/readme/run_tour.sh > "$ROOT/.facesign/tour-test.log" 2>&1 \
+  || { tail -40 "$ROOT/.facesign/tour-test.log"; fail "a command of the README's tour failed (log: .facesign/tour-test.log)"; }
+tail -1 "$ROOT/.facesign/tour-test.log"
+setup_chromium
+python3 tests/report/check_report.py "$ROOT/.facesign/report.html" \
+  || fail "the demo's HTML report failed its check in Chromium (see above)"

@@ -1,0 +1,59 @@
+"""Checks the README's table of SQL functions against the installed extension: every function
+of schema facesign is in the table with the same arguments and result (result columns by name
+for set-returning functions), and the table names no function the extension lacks.
+
+Usage: psql -XAt -F '|' -c "<the catalog query below>" | python3 tests/readme/check_sql_reference.py README.md
+"""
+import re
+import sys
+
+CATALOG_QUERY = """SELECT p.proname, pg_get_function_identity_arguments(p.oid), pg_get_function_result(p.oid)
+FROM pg_proc p WHERE p.pronamespace = 'facesign'::regnamespace ORDER BY 1"""
+
+
+def normalise_result(result: str) -> str:
+    """TABLE(a text, b integer) -> TABLE(a, b); anything else as it is, schema-qualified."""
+    result = result.strip()
+    match = re.fullmatch(r"TABLE\((.*)\)", result)
+    if match:
+        names = [column.strip().split()[0] for column in match.group(1).split(",")]
+        return "TABLE(" + ", ".join(names) + ")"
+    return result
+
+
+def readme_functions(readme: str) -> dict:
+    functions = {}
+    for line in open(readme, encoding="utf-8"):
+        match = re.match(r"\| `facesign\.(\w+)\(([^)]*)\) → ([^`]+)`", line)
+        if match:
+            name, arguments, result = match.groups()
+            functions[name] = (arguments.strip(), normalise_result(result))
+    return functions
+
+
+def main() -> int:
+    documented = readme_functions(sys.argv[1])
+    installed = {}
+    for row in sys.stdin.read().splitlines():
+        if row.strip():
+            name, arguments, result = row.split("|", 2)
+            installed[name] = (arguments.strip(), normalise_result(result))
+    problems = []
+    for name, signature in sorted(installed.items()):
+        if name not in documented:
+            problems.append(f"facesign.{name}({signature[0]}) → {signature[1]} is not in the README's table")
+        elif documented[name] != signature:
+            problems.append(f"facesign.{name}: the README says {documented[name]}, the extension has {signature}")
+    for name in sorted(set(documented) - set(installed)):
+        problems.append(f"the README documents facesign.{name}, which the extension does not have")
+    checks = len(installed) + len(documented)
+    if not installed:
+        problems.append("no functions read from the catalog: is the extension installed?")
+    for p in problems:
+        print("sql reference:", p, file=sys.stderr)
+    print(f"sql reference: {checks - len(problems)} passed, {len(problems)} failed")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

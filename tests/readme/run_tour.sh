@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs the README's "A five-minute tour" block as written, from the checkout's root, after
+# scripts/demo.sh has filled .facesign/. Fails on the first command that fails.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+tour="$(awk '/^## A five-minute tour/ {in_section = 1; next}
+             in_section && /^## / {exit}
+             in_section && /^```sh$/ {in_block = 1; next}
+             in_block && /^```$/ {exit}
+             in_block {print}' README.md)"
+[ -n "$tour" ] || { echo "README.md has no sh block under '## A five-minute tour'" >&2; exit 1; }
+[ -d .facesign/dataset ] || { echo "run scripts/demo.sh first: .facesign/dataset is missing" >&2; exit 1; }
+commands=$(printf '%s\n' "$tour" | grep -cvE '^\s*(#|$)' || true)
+printf '%s\n' "$tour" | bash -euo pipefail -x
+echo "readme tour: $commands commands passed, 0 failed"
