@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the README's "A five-minute tour" block as written, from the checkout's root, after
-# scripts/demo.sh has filled .facesign/. Fails on the first command that fails.
+# scripts/demo.sh has filled .facesign/, then every sql block of the README against the demo's
+# database (through scripts/psql.sh). Fails on the first command or query that fails.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -14,3 +15,9 @@ tour="$(awk '/^## A five-minute tour/ {in_section = 1; next}
 commands=$(printf '%s\n' "$tour" | grep -cvE '^\s*(#|$)' || true)
 printf '%s\n' "$tour" | bash -euo pipefail -x
 echo "readme tour: $commands commands passed, 0 failed"
+
+queries="$(awk '/^```sql$/ {in_block = 1; next} in_block && /^```$/ {in_block = 0; next} in_block {print}' README.md)"
+statements=$(printf '%s\n' "$queries" | grep -v '^[[:space:]]*--' | grep -c ';' || true)
+[ "$statements" -gt 0 ] || { echo "README.md has no sql block" >&2; exit 1; }
+printf '%s\n' "$queries" | scripts/psql.sh -v ON_ERROR_STOP=1 -e
+echo "readme sql: $statements statements passed, 0 failed"
