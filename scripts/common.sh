@@ -158,7 +158,11 @@ cluster_start() {
     fi
     echo "$port" | runuser -u postgres -- tee "$PGDATA_DIR/facesign.port" >/dev/null
     step "Starting PostgreSQL on port $port (socket in $PGSOCKET_DIR)"
-    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$CLUSTER_LOG" -w -t 60 start \
+    # A 64 MB stack (when the hard limit allows), so that max_stack_depth can be raised for
+    # PostgreSQL's own recursive JSON parser: the crash test builds documents 100 000 deep.
+    # (runuser resets the soft limit, so it is raised in the postgres user's own shell.)
+    runuser -u postgres -- bash -c 'ulimit -S -s 65536 2>/dev/null; exec "$@"' pg_ctl \
+      "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$CLUSTER_LOG" -w -t 60 start \
       -o "-p $port -k $PGSOCKET_DIR -c listen_addresses=127.0.0.1 -c max_parallel_workers_per_gather=2 \
           -c ssl=on -c ssl_cert_file=$TLS_DIR/server.pem -c ssl_key_file=$TLS_DIR/server.key" >/dev/null \
       || fail "PostgreSQL did not start; see $CLUSTER_LOG"

@@ -32,6 +32,9 @@ fi
 passed=$(grep -c '^test:' tests/schedule)
 echo "sql: $passed passed, 0 failed"
 
+step "Crash test: hostile documents through every SQL function (tests/crash/)"
+bash tests/crash/run.sh
+
 step "The README's SQL reference against the installed extension's catalog"
 psql_db -d postgres -c "DROP DATABASE IF EXISTS facesign_reference" -c "CREATE DATABASE facesign_reference"
 psql_db -d facesign_reference -c "CREATE EXTENSION facesign"
