@@ -7,9 +7,8 @@ DATA_DIR is laid out as the notebooks' (notebooks/README.md): dataset/ (sessions
 node_outcomes/, flow_edges/), results/ (scores/, findings/) and, for a generated corpus,
 corpus/labels.csv. The report holds the headline counts, the risk score distribution, the
 findings per detector, a world map of the sessions with the impossible trips as great-circle
-arcs, the outcome funnel of the busiest flow, the top risk reasons and, when labels exist, the
-detectors' precision and recall (--evaluation adds a text block as printed by
-`facesign-analytics evaluate`). Charts are PNGs embedded as data: URIs and the CSS is inline:
+arcs, the outcome funnel of the busiest flow, the top risk reasons and, with --evaluation, the
+detectors' precision and recall as `facesign-analytics evaluate` printed them. Charts are PNGs embedded as data: URIs and the CSS is inline:
 the file refers to nothing outside itself. The queries and charts are those of
 notebooks/01_risk_overview, 02_geo_anomalies and 04_flow_funnels.
 
@@ -337,40 +336,6 @@ def top_reasons(d, limit=15):
     return reasons
 
 
-def evaluation(d, labels_file):
-    """Per detector, session by session as `facesign-analytics evaluate` counts: labelled, found,
-    true positives, precision, recall, F1, and the benign look-alikes it flagged."""
-    path = str(labels_file).replace("'", "''")
-    d.con.execute(f"CREATE OR REPLACE VIEW labels AS "
-                  f"SELECT * FROM read_csv('{path}', header = true, all_varchar = true)")
-    table = d.q("""
-        WITH planted AS (SELECT DISTINCT session_id, kind AS detector FROM labels
-                         WHERE list_contains($detectors, kind)),
-             found AS (SELECT DISTINCT session_id, detector FROM findings),
-             pairs AS (SELECT coalesce(p.detector, f.detector) AS detector, p.session_id IS NOT NULL AS labelled,
-                              f.session_id IS NOT NULL AS found
-                       FROM planted AS p FULL JOIN found AS f USING (session_id, detector)),
-             lookalikes AS (SELECT l.imitates AS detector, count(DISTINCT l.session_id) AS lookalikes,
-                                   count(DISTINCT f.session_id) AS lookalikes_hit
-                            FROM labels AS l
-                            LEFT JOIN found AS f ON f.session_id = l.session_id AND f.detector = l.imitates
-                            WHERE l.kind = 'benign' AND l.imitates IS NOT NULL GROUP BY ALL)
-        SELECT detector, count(*) FILTER (WHERE labelled) AS labelled, count(*) FILTER (WHERE found) AS found,
-               count(*) FILTER (WHERE labelled AND found) AS true_pos,
-               any_value(lookalikes) AS lookalikes, any_value(lookalikes_hit) AS lookalikes_hit
-        FROM pairs LEFT JOIN lookalikes USING (detector)
-        GROUP BY detector
-    """, detectors=DETECTORS)
-    table = table.set_index("detector").reindex([x for x in DETECTORS if x in set(table.detector)]
-                                                + sorted(set(table.detector) - set(DETECTORS)))
-    precision = table.true_pos / table.found.replace(0, np.nan)
-    recall = table.true_pos / table.labelled.replace(0, np.nan)
-    table["precision"] = precision
-    table["recall"] = recall
-    table["F1"] = 2 * precision * recall / (precision + recall)
-    return table.reset_index()
-
-
 def html_table(frame, formats=None, classes=None):
     formats = formats or {}
     classes = classes or {}
@@ -459,7 +424,6 @@ def build(data_dir, title, evaluation_file):
     d.view("sessions", "dataset/sessions")
     has_flows = d.view("node_outcomes", "dataset/node_outcomes", required=False) and \
         d.view("flow_edges", "dataset/flow_edges", required=False)
-    labels_file = d.dir / "corpus" / "labels.csv"
 
     sessions, users, first, last = d.one(
         "SELECT count(*), count(DISTINCT client_reference_id), min(created_at), max(created_at) FROM scores")
@@ -533,22 +497,14 @@ def build(data_dir, title, evaluation_file):
                             f"{off}"))
         charts += 1
 
-    if labels_file.exists() or evaluation_file:
-        parts.append("<h2>Detectors against the planted labels</h2>")
-    if labels_file.exists():
-        table = evaluation(d, labels_file)
-        table["look-alikes"] = [f"{int(h)}/{int(n)} hit" if pd.notna(n) else "–"
-                                for h, n in zip(table.lookalikes_hit, table.lookalikes)]
-        table = table.drop(columns=["lookalikes", "lookalikes_hit"]).rename(columns={"true_pos": "true pos"})
-        parts.append(f'<p class="note">Session by session, findings against <code>{esc(labels_file.name)}</code>: '
-                     "precision is the share of a detector's sessions that were labelled with it, recall the share "
-                     "of labelled sessions it found; look-alikes are benign sessions built to imitate the anomaly.</p>")
-        ratio = lambda v: f"{v:.3f}"  # noqa: E731
-        parts.append(html_table(table, formats={"precision": ratio, "recall": ratio, "F1": ratio},
-                                classes={"look-alikes": "num"}))
+    # The evaluation is facesign-analytics evaluate's own table (one implementation of the
+    # counting), shown as printed.
     if evaluation_file:
         text = Path(evaluation_file).read_text(encoding="utf-8", errors="replace")
-        parts.append("<p class=\"note\">As printed by <code>facesign-analytics evaluate</code>:</p>")
+        parts.append("<h2>Detectors against the planted labels</h2>")
+        parts.append('<p class="note">As printed by <code>facesign-analytics evaluate</code>: precision is the '
+                     "share of a detector's sessions that were labelled with it, recall the share of labelled "
+                     "sessions it found; look-alikes are benign sessions built to imitate the anomaly.</p>")
         parts.append(f"<pre>{esc(text.rstrip())}</pre>")
 
     body = "\n".join(parts)
