@@ -314,92 +314,63 @@ impl SessionTable {
     /// microseconds), unsorted. Two threads share the work: ids, users and device profiles
     /// (the columns with many distinct values) on one, everything else on the other.
     pub fn append(&mut self, df: &DataFrame) -> Result<()> {
-        let SessionTable {
-            ids,
-            read_row: _,
-            reference,
-            created_us,
-            users: _,
-            latitude,
-            longitude,
-            accuracy_km,
-            country,
-            city,
-            device,
-            platform,
-            asn,
-            anonymizer,
-            is_mobile,
-            is_bot,
-            age_min,
-            age_max,
-            sex,
-            liveness,
-            face_compare,
-            face_scan,
-            face_similarity,
-            document_scan,
-            two_factor,
-            deepfake_verdict,
-            deepfake_score,
-            real_person,
-            video_suspicious,
-            video_high_risk,
-        } = self;
+        let t = self;
         std::thread::scope(|scope| -> Result<()> {
             let identities = scope.spawn(|| -> Result<()> {
-                extend_interned(df, "client_reference_id", reference)?;
-                append_device_profiles(df, device)
+                extend_interned(df, "client_reference_id", &mut t.reference)?;
+                append_device_profiles(df, &mut t.device)
             });
             match df.column("session_id") {
-                Ok(c) => c.str().context("column session_id")?.iter().for_each(|v| ids.push(v)),
-                Err(_) => (0..df.height()).for_each(|_| ids.push(None)),
+                Ok(c) => c.str().context("column session_id")?.iter().for_each(|v| t.ids.push(v)),
+                Err(_) => (0..df.height()).for_each(|_| t.ids.push(None)),
             }
-            extend_column(df, "created_at", created_us, i64::MIN, |c, out| {
+            extend_column(df, "created_at", &mut t.created_us, i64::MIN, |c, out| {
                 Ok(out.extend(c.i64()?.iter().map(|v| v.unwrap_or(i64::MIN))))
             })?;
-            for (name, out) in [("latitude", &mut *latitude), ("longitude", &mut *longitude)] {
+            for (name, out) in [("latitude", &mut t.latitude), ("longitude", &mut t.longitude)] {
                 extend_column(df, name, out, f64::NAN, |c, out| {
                     Ok(out.extend(c.f64()?.iter().map(|v| v.unwrap_or(f64::NAN))))
                 })?;
             }
-            extend_column(df, "accuracy_radius_km", accuracy_km, -1, |c, out| {
+            extend_column(df, "accuracy_radius_km", &mut t.accuracy_km, -1, |c, out| {
                 Ok(out.extend(c.i32()?.iter().map(|v| v.unwrap_or(-1))))
             })?;
-            extend_column(df, "asn", asn, -1, |c, out| {
+            extend_column(df, "asn", &mut t.asn, -1, |c, out| {
                 Ok(out.extend(c.i64()?.iter().map(|v| v.unwrap_or(-1))))
             })?;
             for (name, out) in [
-                ("liveness", &mut *liveness),
-                ("face_compare", &mut *face_compare),
-                ("face_scan", &mut *face_scan),
-                ("document_scan", &mut *document_scan),
-                ("two_factor", &mut *two_factor),
-                ("deepfake_verdict", &mut *deepfake_verdict),
-                ("real_person", &mut *real_person),
-                ("country", &mut *country),
-                ("city", &mut *city),
-                ("platform", &mut *platform),
-                ("sex", &mut *sex),
+                ("liveness", &mut t.liveness),
+                ("face_compare", &mut t.face_compare),
+                ("face_scan", &mut t.face_scan),
+                ("document_scan", &mut t.document_scan),
+                ("two_factor", &mut t.two_factor),
+                ("deepfake_verdict", &mut t.deepfake_verdict),
+                ("real_person", &mut t.real_person),
+                ("country", &mut t.country),
+                ("city", &mut t.city),
+                ("platform", &mut t.platform),
+                ("sex", &mut t.sex),
             ] {
                 extend_interned(df, name, out)?;
             }
             for (name, out) in
-                [("face_similarity", &mut *face_similarity), ("deepfake_score", &mut *deepfake_score)]
+                [("face_similarity", &mut t.face_similarity), ("deepfake_score", &mut t.deepfake_score)]
             {
                 extend_options(df, name, out, |c, out| Ok(out.extend(c.f64()?.iter())))?;
             }
             for (name, out) in [
-                ("video_suspicious", &mut *video_suspicious),
-                ("video_high_risk", &mut *video_high_risk),
-                ("age_min", &mut *age_min),
-                ("age_max", &mut *age_max),
+                ("video_suspicious", &mut t.video_suspicious),
+                ("video_high_risk", &mut t.video_high_risk),
+                ("age_min", &mut t.age_min),
+                ("age_max", &mut t.age_max),
             ] {
                 extend_options(df, name, out, |c, out| Ok(out.extend(c.i32()?.iter())))?;
             }
-            for (name, out) in
-                [("anonymizer", &mut *anonymizer), ("is_mobile", &mut *is_mobile), ("is_bot", &mut *is_bot)]
-            {
+            for (name, out) in [
+                ("anonymizer", &mut t.anonymizer),
+                ("is_mobile", &mut t.is_mobile),
+                ("is_bot", &mut t.is_bot),
+            ] {
                 extend_options(df, name, out, |c, out| Ok(out.extend(c.bool()?.iter())))?;
             }
             identities.join().expect("reading session ids panicked")
@@ -463,69 +434,38 @@ impl SessionTable {
 
     /// Puts every column in `order`, on two threads; a column that is all NULL stays as it is.
     fn permute(&mut self, order: &[u32]) {
-        let SessionTable {
-            ids: _,
-            read_row: _,
-            reference,
-            created_us,
-            users: _,
-            latitude,
-            longitude,
-            accuracy_km,
-            country,
-            city,
-            device,
-            platform,
-            asn,
-            anonymizer,
-            is_mobile,
-            is_bot,
-            age_min,
-            age_max,
-            sex,
-            liveness,
-            face_compare,
-            face_scan,
-            face_similarity,
-            document_scan,
-            two_factor,
-            deepfake_verdict,
-            deepfake_score,
-            real_person,
-            video_suspicious,
-            video_high_risk,
-        } = self;
+        let t = self;
         std::thread::scope(|scope| {
             scope.spawn(|| {
-                for column in [&mut *reference, &mut *device, &mut *country, &mut *city] {
+                for column in [&mut t.reference, &mut t.device, &mut t.country, &mut t.city] {
                     column.gather(order);
                 }
-                gather(created_us, order);
-                gather(latitude, order);
-                gather(longitude, order);
+                gather(&mut t.created_us, order);
+                gather(&mut t.latitude, order);
+                gather(&mut t.longitude, order);
             });
             for column in [
-                platform,
-                sex,
-                liveness,
-                face_compare,
-                face_scan,
-                document_scan,
-                two_factor,
-                deepfake_verdict,
-                real_person,
+                &mut t.platform,
+                &mut t.sex,
+                &mut t.liveness,
+                &mut t.face_compare,
+                &mut t.face_scan,
+                &mut t.document_scan,
+                &mut t.two_factor,
+                &mut t.deepfake_verdict,
+                &mut t.real_person,
             ] {
                 column.gather(order);
             }
-            gather(accuracy_km, order);
-            gather(asn, order);
-            for column in [anonymizer, is_mobile, is_bot] {
+            gather(&mut t.accuracy_km, order);
+            gather(&mut t.asn, order);
+            for column in [&mut t.anonymizer, &mut t.is_mobile, &mut t.is_bot] {
                 gather_options(column, order);
             }
-            for column in [age_min, age_max, video_suspicious, video_high_risk] {
+            for column in [&mut t.age_min, &mut t.age_max, &mut t.video_suspicious, &mut t.video_high_risk] {
                 gather_options(column, order);
             }
-            for column in [face_similarity, deepfake_score] {
+            for column in [&mut t.face_similarity, &mut t.deepfake_score] {
                 gather_options(column, order);
             }
         });
