@@ -21,6 +21,13 @@ step_failed() {
   printf '       the private cluster and the built extension are reused.\n' >&2
 }
 
+# Installs Debian packages (root only), quietly.
+apt_install() {
+  [ "$(id -u)" = 0 ] || fail "installing $* needs root; run as root or install them first"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
 # Debian packages, cargo-pgrx and pgrx's PostgreSQL registration, each only when missing.
 setup_machine() {
   local need=()
@@ -33,9 +40,7 @@ setup_machine() {
   command -v openssl >/dev/null || need+=(openssl)
   if [ ${#need[@]} -gt 0 ]; then
     step "Installing Debian packages: ${need[*]}"
-    [ "$(id -u)" = 0 ] || fail "installing ${need[*]} needs root; run as root or install them first"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    apt_install "${need[@]}"
   fi
   if ! cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION"; then
     step "Installing cargo-pgrx $PGRX_VERSION (about 7 minutes, once)"
@@ -55,7 +60,7 @@ setup_python() {
   fi
   if ! command -v java >/dev/null; then
     step "Installing Java 17 for PySpark"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+    apt_install openjdk-17-jre-headless
   fi
 }
 
@@ -88,9 +93,7 @@ PY
 setup_chromium() {
   if ! command -v chromium >/dev/null; then
     step "Installing Chromium (Debian package chromium) for the report's test"
-    [ "$(id -u)" = 0 ] || fail "installing chromium needs root; run as root or install it first"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    apt_install chromium
   fi
 }
 

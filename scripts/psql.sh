@@ -8,10 +8,7 @@ source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 cluster_paths
 [ -f "$PGDATA_DIR/PG_VERSION" ] || fail "there is no private cluster yet: run scripts/demo.sh first"
-if runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1; then
-  cluster_start >/dev/null
-else
-  cluster_start >/dev/null
-  trap 'cluster_stop >/dev/null' EXIT
-fi
+runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1 \
+  || trap 'cluster_stop >/dev/null' EXIT
+cluster_start >/dev/null
 PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning" "$PG_BIN/psql" -X -d facesign_demo "$@"
