@@ -29,6 +29,46 @@ END $$;
 CREATE OR REPLACE TRIGGER sessions_touch BEFORE UPDATE ON sessions
     FOR EACH ROW EXECUTE FUNCTION sessions_touch();
 
+-- A session's status never moves backwards (created < inProgress < complete or incomplete;
+-- see facesign.merge_session for the whole order). Fetches overtake each other, so an
+-- UPDATE that stores an older fetch over a newer one is refused: the check asks
+-- merge_session which status the two documents combine to, so the order lives in one place.
+CREATE OR REPLACE FUNCTION sessions_status_never_backwards() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    was text := (facesign.session_summary(OLD.session)).status;
+    becomes text := (facesign.session_summary(NEW.session)).status;
+BEGIN
+    IF (facesign.session_summary(NEW.session)).id IS NOT DISTINCT FROM OLD.id
+       AND (facesign.session_summary(facesign.merge_session(OLD.session, NEW.session))).status
+           IS DISTINCT FROM becomes THEN
+        RAISE EXCEPTION 'session % cannot move backwards from status % to %',
+                OLD.id, coalesce(was, 'NULL'), coalesce(becomes, 'NULL')
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Store a newer fetch with upsert_session(incoming), or SET session = '
+                         'facesign.merge_session(session, incoming): they keep the furthest status '
+                         'and every field of both.';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE OR REPLACE TRIGGER sessions_status_never_backwards BEFORE UPDATE OF session ON sessions
+    FOR EACH ROW EXECUTE FUNCTION sessions_status_never_backwards();
+
+-- Stores one fetch of a session (a Session, or the {session, clientSecret} response of
+-- GET /sessions/{id}): inserts it, or merges it into the stored version with
+-- facesign.merge_session, so fetches may arrive in any order, twice, or late, and nothing a
+-- fetch carried is lost. Returns 'inserted', 'updated' or 'unchanged' (the row is not
+-- rewritten, and updated_at not moved, when the fetch adds nothing).
+CREATE OR REPLACE FUNCTION upsert_session(incoming jsonb) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    outcome text;
+BEGIN
+    INSERT INTO sessions AS stored (session) VALUES (facesign.merge_session(NULL, incoming))
+    ON CONFLICT (id) DO UPDATE SET session = facesign.merge_session(stored.session, EXCLUDED.session)
+        WHERE facesign.merge_session(stored.session, EXCLUDED.session) IS DISTINCT FROM stored.session
+    RETURNING CASE WHEN stored.xmax = 0 THEN 'inserted' ELSE 'updated' END INTO outcome;
+    RETURN coalesce(outcome, 'unchanged');
+END $$;
+
 -- A user's sessions over time (impossible travel, device churn, "last verification of …").
 CREATE INDEX IF NOT EXISTS sessions_client_reference_id_created_at
     ON sessions (client_reference_id, created_at);

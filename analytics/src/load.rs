@@ -1,7 +1,9 @@
 //! `facesign-analytics load`: NDJSON sessions into a PostgreSQL table over `COPY`, in batches,
-//! each its own transaction. Idempotent: a session already stored is replaced only by a
-//! version that progressed further (status, then node reports, transcript, video analysis),
-//! so a rerun or an overlapping file adds no duplicate and never moves a session backwards.
+//! each its own transaction. Idempotent and order-free: a session already stored is merged
+//! with the incoming snapshot by `facesign.merge_session` (the library's `merge_session`
+//! within a batch), so a rerun or an overlapping file adds no duplicate, a session never moves
+//! backwards, and a field any snapshot carried (delayed node reports, video analysis) is kept,
+//! whatever order the snapshots arrive in.
 
 use std::io::BufRead;
 
@@ -29,39 +31,11 @@ pub struct LoadOptions {
     pub batch: usize,
 }
 
-/// How far a session has got: status (created < inProgress < complete or incomplete), then
-/// node reports, transcript turns, then whether the delayed video analysis has arrived.
-/// Read by the library's `session_summary`, the same reader as the extension's.
-pub type Progress = (i32, i32, i32, bool);
-
-pub fn progress_of(session: &serde_json::Value) -> Progress {
-    let summary = facesign_core::report::session_summary(session);
-    let status = match summary.status {
-        Some("complete" | "incomplete" | "canceled") => 2,
-        Some("inProgress" | "processing") => 1,
-        _ => 0,
-    };
-    let video = facesign_core::report::report_of(session).is_some_and(|r| r.get("videoAIAnalysis").is_some());
-    (status, summary.node_reports.unwrap_or(0), summary.transcript_turns.unwrap_or(0), video)
-}
-
-/// The same reading in SQL for the stored sessions among `ids`: `id` and the four progress
-/// columns, with one `session_summary` call per session.
-fn stored_progress_sql(table: &str) -> String {
-    format!(
-        "SELECT t.id, CASE ss.status WHEN 'complete' THEN 2 WHEN 'incomplete' THEN 2 WHEN 'canceled' THEN 2 \
-         WHEN 'inProgress' THEN 1 WHEN 'processing' THEN 1 ELSE 0 END, \
-         coalesce(ss.node_reports, 0), coalesce(ss.transcript_turns, 0), \
-         coalesce(t.session->'report' ? 'videoAIAnalysis', false) \
-         FROM {table} AS t CROSS JOIN LATERAL facesign.session_summary(t.session) AS ss WHERE t.id = ANY($1)"
-    )
-}
-
 /// A line ready to load.
 pub struct Checked {
     pub line: u64,
     pub id: String,
-    pub progress: Progress,
+    /// The session object's JSON text (unwrapped from `{session, clientSecret}`).
     pub session: String,
 }
 
@@ -92,12 +66,7 @@ fn check_line(number: u64, line: &str) -> std::result::Result<Checked, String> {
             return Err("its flow is not valid (facesign.validate_flow says why)".into());
         }
     }
-    Ok(Checked {
-        line: number,
-        id: id.to_owned(),
-        progress: progress_of(session),
-        session: if wrapped { session.to_string() } else { line.to_owned() },
-    })
+    Ok(Checked { line: number, id: id.to_owned(), session: if wrapped { session.to_string() } else { line.to_owned() } })
 }
 
 /// Appends `text` as a COPY text-format field.
@@ -145,24 +114,53 @@ async fn copy_rows(
     Ok(())
 }
 
+/// Merges the snapshots of one session that share a batch, with the same rule the server
+/// applies to stored sessions (so the batch's order does not matter either).
+fn merge_duplicates(batch: &mut Vec<Checked>) -> Result<()> {
+    batch.sort_by(|a, b| a.id.cmp(&b.id).then(a.line.cmp(&b.line)));
+    let mut merged: Vec<Checked> = Vec::with_capacity(batch.len());
+    for next in batch.drain(..) {
+        match merged.last_mut() {
+            Some(kept) if kept.id == next.id => {
+                let a: serde_json::Value = serde_json::from_str(&kept.session)?;
+                let b: serde_json::Value = serde_json::from_str(&next.session)?;
+                let both = facesign_core::merge_session::merge_session(&a, &b)?;
+                kept.session = both.to_value().to_string();
+            }
+            _ => merged.push(next),
+        }
+    }
+    *batch = merged;
+    Ok(())
+}
+
+/// Stored sessions among `ids`, merged with their incoming snapshot (`$1` ids, `$2` texts)
+/// where that changes them. One statement, so the merge reads the row it updates even when
+/// another writer got there first.
+fn merge_stored_sql(table: &str) -> String {
+    format!(
+        "UPDATE {table} AS t SET session = facesign.merge_session(t.session, i.session) \
+         FROM (SELECT id, session::jsonb AS session FROM unnest($1::text[], $2::text[]) AS u(id, session)) AS i \
+         WHERE t.id = i.id AND facesign.merge_session(t.session, i.session) IS DISTINCT FROM t.session"
+    )
+}
+
 async fn load_batch(
     client: &mut Client,
     table: &str,
     batch: &mut Vec<Checked>,
     summary: &mut LoadSummary,
 ) -> Result<()> {
-    // Within a batch, keep each session's most progressed version (then the latest line).
-    batch.sort_by(|a, b| a.id.cmp(&b.id).then(b.progress.cmp(&a.progress)).then(b.line.cmp(&a.line)));
-    batch.dedup_by(|later, kept| later.id == kept.id);
+    merge_duplicates(batch)?;
     let tx = client.transaction().await?;
-    // Which of these sessions are stored already, and how far they had got.
+    // Which of these sessions are stored already.
     let ids: Vec<&str> = batch.iter().map(|c| c.id.as_str()).collect();
-    let stored: std::collections::HashMap<String, Progress> = tx
-        .query(stored_progress_sql(table).as_str(), &[&ids])
+    let stored: std::collections::HashSet<String> = tx
+        .query(format!("SELECT id FROM {table} WHERE id = ANY($1)").as_str(), &[&ids])
         .await
         .with_context(|| format!("reading {table}"))?
         .into_iter()
-        .map(|r| (r.get(0), (r.get(1), r.get(2), r.get(3), r.get(4))))
+        .map(|r| r.get(0))
         .collect();
     let encode = |c: &Checked| {
         let mut row = BytesMut::with_capacity(c.session.len() + 64);
@@ -172,27 +170,26 @@ async fn load_batch(
     };
     // New sessions go straight into the table: the generated columns and the CHECK read each
     // document while it is still in memory, before PostgreSQL compresses it.
-    let new: Vec<&Checked> = batch.iter().filter(|c| !stored.contains_key(&c.id)).collect();
+    let new: Vec<&Checked> = batch.iter().filter(|c| !stored.contains(&c.id)).collect();
     if !new.is_empty() {
         copy_rows(&tx, &format!("COPY {table} (session) FROM STDIN"), new.iter().map(|c| encode(c)))
             .await
             .with_context(|| format!("copying into {table} (is another load writing the same sessions?)"))?;
     }
-    // Stored sessions this batch moves forward.
-    let forward: Vec<&Checked> =
-        batch.iter().filter(|c| stored.get(&c.id).is_some_and(|p| c.progress > *p)).collect();
-    for c in &forward {
-        tx.execute(
-            format!("UPDATE {table} SET session = $1::text::jsonb WHERE id = $2").as_str(),
-            &[&c.session, &c.id],
-        )
-        .await
-        .with_context(|| format!("updating {table}"))?;
-    }
+    // Stored sessions: merged with what arrived, rewritten only where that adds something.
+    let (ids, sessions): (Vec<&str>, Vec<&str>) =
+        batch.iter().filter(|c| stored.contains(&c.id)).map(|c| (c.id.as_str(), c.session.as_str())).unzip();
+    let updated = if ids.is_empty() {
+        0
+    } else {
+        tx.execute(merge_stored_sql(table).as_str(), &[&ids, &sessions])
+            .await
+            .with_context(|| format!("merging into {table} (facesign.merge_session)"))?
+    };
     tx.commit().await?;
     summary.inserted += new.len() as u64;
-    summary.updated += forward.len() as u64;
-    summary.unchanged += (batch.len() - new.len() - forward.len()) as u64;
+    summary.updated += updated;
+    summary.unchanged += (batch.len() - new.len()) as u64 - updated;
     Ok(())
 }
 
@@ -239,7 +236,7 @@ mod tests {
     #[test]
     fn lines_are_checked_and_unwrapped() {
         let ok = check_line(1, "{\"id\": \"abc\", \"status\": \"inProgress\"}").unwrap();
-        assert_eq!((ok.id.as_str(), ok.progress), ("abc", (1, 0, 0, false)));
+        assert_eq!(ok.id, "abc");
         let unwrapped = check_line(2, "{\"session\": {\"id\": \"abc\"}, \"clientSecret\": {}}").unwrap();
         assert_eq!(unwrapped.session, "{\"id\":\"abc\"}");
         assert!(check_line(3, "{\"id\": \"\"}").err().unwrap().contains("id"));
@@ -251,20 +248,24 @@ mod tests {
     }
 
     #[test]
-    fn progress_orders_statuses_then_data() {
-        let p = |s: &str| progress_of(&serde_json::from_str(s).unwrap());
-        assert!(p(r#"{"id":"a","status":"created"}"#) < p(r#"{"id":"a","status":"inProgress"}"#));
-        assert!(
-            p(r#"{"id":"a","status":"inProgress"}"#)
-                < p(r#"{"id":"a","status":"complete","report":{"transcript":[]}}"#)
-        );
-        let bare = p(r#"{"id":"a","status":"complete","report":{"transcript":[],"nodeReports":[]}}"#);
-        let delayed =
-            p(r#"{"id":"a","status":"complete","report":{"transcript":[],"nodeReports":[{"type":"end"}]}}"#);
-        let video = p(
-            r#"{"id":"a","status":"complete","report":{"transcript":[],"nodeReports":[{"type":"end"}],"videoAIAnalysis":{}}}"#,
-        );
-        assert!(bare < delayed && delayed < video);
+    fn snapshots_sharing_a_batch_are_merged_in_any_order() {
+        let lines = [
+            r#"{"id":"a","status":"complete","report":{"transcript":[],"nodeReports":[{"type":"end"}]}}"#,
+            r#"{"id":"b","status":"created"}"#,
+            r#"{"id":"a","status":"inProgress","report":{"transcript":[{"id":"p"}]}}"#,
+            r#"{"id":"a","status":"complete","report":{"transcript":[],"videoAIAnalysis":{}}}"#,
+        ];
+        let expected: serde_json::Value = serde_json::from_str(
+            r#"{"id":"a","status":"complete","report":{"transcript":[{"id":"p"}],"nodeReports":[{"type":"end"}],"videoAIAnalysis":{}}}"#,
+        )
+        .unwrap();
+        for rotation in 0..lines.len() {
+            let mut batch: Vec<Checked> =
+                (0..lines.len()).map(|i| (i + rotation) % lines.len()).map(|i| check_line(i as u64, lines[i]).unwrap()).collect();
+            merge_duplicates(&mut batch).unwrap();
+            assert_eq!(batch.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+            assert_eq!(serde_json::from_str::<serde_json::Value>(&batch[0].session).unwrap(), expected);
+        }
     }
 
     #[test]

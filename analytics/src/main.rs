@@ -80,8 +80,9 @@ enum Command {
         salt: Option<String>,
     },
     /// Load NDJSON sessions into PostgreSQL over COPY. Idempotent: rerunning, or loading a
-    /// file that overlaps one loaded before, adds no duplicate, and a session that progressed
-    /// (inProgress to complete, delayed node reports arriving) replaces the stored one.
+    /// file that overlaps one loaded before, adds no duplicate; a snapshot of a stored session
+    /// is merged into it (facesign.merge_session: status never backwards, delayed node
+    /// reports and video analysis kept), whatever order the snapshots arrive in.
     Load {
         /// NDJSON file of Session objects (or GET /sessions/{id} responses), one per line.
         #[arg(long)]

@@ -1,5 +1,5 @@
-//! Loading into a real PostgreSQL 15 with the extension: reloads add nothing, a session that
-//! progressed is updated, broken lines are reported and skipped, TLS verify-full accepts the
+//! Loading into a real PostgreSQL 15 with the extension: reloads add nothing, a session's
+//! snapshots merge to the same stored session in every arrival order, broken lines are reported and skipped, TLS verify-full accepts the
 //! right CA and refuses another, and a password never shows. scripts/test.sh starts the
 //! cluster and sets FACESIGN_TEST_DSN (and the CA paths) before running these.
 
@@ -83,6 +83,53 @@ async fn a_session_that_progressed_replaces_the_stored_one_never_the_reverse() {
     assert_eq!((s.inserted, s.updated, s.unchanged), (0, 0, 1));
     assert_eq!(status().await, 1);
     assert_eq!(sql_i64(&dsn, "SELECT count(*) FROM sessions").await, 1);
+}
+
+/// The four snapshots of one session loaded one file at a time in each of the 24 arrival
+/// orders (each order its own session id), then all four in one file: every stored session
+/// ends complete with the delayed node reports *and* the video analysis, though no single
+/// snapshot had both.
+#[tokio::test]
+async fn every_arrival_order_of_the_snapshots_stores_the_same_session() {
+    let dsn = fresh_database("facesign_load_orders").await;
+    let snapshot = |status: &str, report: &str| {
+        format!(r#"{{"id":"ID","createdAt":1788000000000,"status":"{status}","settings":{{"clientReferenceId":"u1"}},"report":{report}}}"#)
+    };
+    let phrase = r#"{"id":"a","createdAt":1788000006000,"text":"Hi","isAvatar":true}"#;
+    let node_report = r#"{"type":"recognition","nodeId":"r","createdAt":1788000050000,"outcome":"recognized"}"#;
+    let snapshots = [
+        snapshot("created", r#"{"transcript":[],"lang":"en","nodeReports":[]}"#),
+        snapshot("inProgress", &format!(r#"{{"transcript":[{phrase}],"lang":"de","nodeReports":[]}}"#)),
+        snapshot("complete", &format!(r#"{{"transcript":[{phrase}],"lang":"de","nodeReports":[{node_report}],"videoAIAnalysisStatus":"pending"}}"#)),
+        snapshot("complete", &format!(r#"{{"transcript":[{phrase}],"lang":"de","nodeReports":[],"videoAIAnalysisStatus":"succeeded","videoAIAnalysis":{{"faceAuthenticity":{{"evaluation":"normal"}}}}}}"#)),
+    ];
+    let mut orders: Vec<Vec<usize>> = vec![vec![]];
+    for n in 0..snapshots.len() {
+        orders = orders.into_iter().flat_map(|o| (0..=o.len()).map(move |at| { let mut o = o.clone(); o.insert(at, n); o })).collect();
+    }
+    assert_eq!(orders.len(), 24);
+    let dir = tempfile::tempdir().unwrap();
+    let line = |order: usize, snapshot: usize| snapshots[snapshot].replace("\"ID\"", &format!("\"order-{order}\""));
+    for step in 0..snapshots.len() {
+        let path = dir.path().join(format!("step-{step}.ndjson"));
+        let lines: Vec<String> = orders.iter().enumerate().map(|(k, o)| line(k, o[step])).collect();
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        load_file(&dsn, &path).await;
+    }
+    // The same four snapshots of one more session, all in one file.
+    let path = dir.path().join("all.ndjson");
+    std::fs::write(&path, (0..4).rev().map(|i| line(99, i)).collect::<Vec<_>>().join("\n") + "\n").unwrap();
+    assert_eq!(load_file(&dsn, &path).await.inserted, 1);
+    let expected = snapshot(
+        "complete",
+        &format!(r#"{{"transcript":[{phrase}],"lang":"de","nodeReports":[{node_report}],"videoAIAnalysisStatus":"succeeded","videoAIAnalysis":{{"faceAuthenticity":{{"evaluation":"normal"}}}}}}"#),
+    );
+    let same = format!(
+        "SELECT count(*) FROM sessions WHERE session - 'id' = '{}'::jsonb - 'id'",
+        expected.replace('\'', "''")
+    );
+    assert_eq!(sql_i64(&dsn, &same).await, 25);
+    assert_eq!(sql_i64(&dsn, "SELECT count(*) FROM sessions").await, 25);
 }
 
 #[tokio::test]

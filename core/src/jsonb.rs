@@ -22,8 +22,10 @@
 
 mod encode;
 mod numeric;
+mod write_merged;
 
-pub use encode::encode;
+pub use encode::{encode, encode_string_rows};
+pub use write_merged::encode_merged;
 
 use crate::json::{JsonRef, Kind};
 

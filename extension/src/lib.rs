@@ -10,7 +10,9 @@
 mod composite;
 mod flow_edges;
 mod jsonb_arg;
+mod jsonb_result;
 mod materialize;
+mod merge_session;
 mod node_outcomes;
 mod risk_signals;
 mod session_summary;

@@ -5,6 +5,7 @@ use facesign_core::flow::{self, Problem};
 use pgrx::prelude::*;
 
 use crate::jsonb_arg::JsonbArg;
+use crate::jsonb_result::JsonbResult;
 
 /// A row as `validate_flow` returns it (pgrx needs the named tuple spelled out in the
 /// signature, so this alias serves only `row`).
@@ -41,20 +42,12 @@ fn flow_is_valid(flow: JsonbArg<'_>) -> bool {
 /// The rows of `validate_flow` as a JSON array of `{severity, code, path, nodeId, message}`;
 /// `[]` when the flow is valid and clean.
 #[pg_extern(immutable, strict, parallel_safe, cost = 100)]
-fn flow_errors(flow: JsonbArg<'_>) -> pgrx::JsonB {
-    let rows = flow::validate_flow(flow.doc())
-        .into_iter()
-        .map(|p| {
-            serde_json::json!({
-                "severity": p.severity().as_str(),
-                "code": p.code.as_str(),
-                "path": p.path,
-                "nodeId": p.node_id,
-                "message": p.message,
-            })
-        })
-        .collect();
-    pgrx::JsonB(serde_json::Value::Array(rows))
+fn flow_errors(flow: JsonbArg<'_>) -> JsonbResult {
+    let problems = flow::validate_flow(flow.doc());
+    let rows = problems.iter().map(|p| {
+        [Some(p.severity().as_str()), Some(p.code.as_str()), Some(p.path.as_str()), p.node_id.as_deref(), Some(p.message.as_str())]
+    });
+    JsonbResult::new(facesign_core::jsonb::encode_string_rows(["severity", "code", "path", "nodeId", "message"], rows))
 }
 
 // A planner estimate closer to a real flow's handful of problems than the default 1000.

@@ -20,6 +20,15 @@ SELECT count(facesign.outcome(doc, 'liveness_detection')) AS outcomes FROM hosti
 SELECT count(*) AS phrases FROM hostile, LATERAL facesign.transcript(doc);
 SELECT count((facesign.risk_signals(doc)).liveness) AS risk_signals FROM hostile;
 SELECT count((facesign.session_summary(doc)).id) AS summaries FROM hostile;
+-- merge_session: each document with itself, with a plain session, and with the next document
+-- (by label) where their ids do not differ (two different ids are a clean error).
+SELECT count(facesign.merge_session(doc, doc)) AS merged_with_itself FROM hostile;
+SELECT count(facesign.merge_session(doc, '{"status": "complete", "report": {"transcript": [], "nodeReports": []}}')) AS merged_with_plain FROM hostile;
+WITH numbered AS (
+    SELECT row_number() OVER (ORDER BY label) AS n, doc, (facesign.session_summary(doc)).id FROM hostile)
+SELECT count(facesign.merge_session(a.doc, b.doc)) AS merged_pairs
+FROM numbered a JOIN numbered b ON b.n = a.n + 1
+WHERE a.id IS NULL OR b.id IS NULL OR a.id = b.id;
 
 SELECT 'contexts after: ' || sum(total_bytes) FROM pg_backend_memory_contexts;
 \! grep -E '^(VmHWM|VmRSS):' /proc/$BACKEND_PID/status

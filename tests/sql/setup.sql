@@ -1,5 +1,6 @@
 -- The extension installs into schema facesign, and every function that reads a document is
--- IMMUTABLE STRICT PARALLEL SAFE with an explicit cost.
+-- IMMUTABLE STRICT PARALLEL SAFE with an explicit cost; merge_session alone is not STRICT (a NULL
+-- stored session takes the incoming one, for an upsert's first write).
 CREATE EXTENSION facesign;
 SELECT n.nspname AS schema, p.proname, pg_get_function_arguments(p.oid) AS args,
        p.provolatile AS volatile, p.proparallel AS parallel, p.proisstrict AS strict,

@@ -112,3 +112,34 @@ fn truncated_and_garbage_bytes_never_panic() {
         let _ = read_back(Jsonb::from_bytes(&garbage));
     }
 }
+
+#[test]
+fn string_rows_are_written_as_the_same_jsonb_as_their_json() {
+    let keys = ["severity", "code", "path", "nodeId", "message"];
+    for count in [0usize, 1, 31, 32, 33, 70] {
+        let rows: Vec<[Option<String>; 5]> = (0..count)
+            .map(|i| {
+                [
+                    Some(if i % 3 == 0 { "warning".into() } else { "error".into() }),
+                    Some(format!("code_{i}")),
+                    Some(format!("/{i}/outcomes/x")),
+                    (i % 2 == 0).then(|| format!("node-{i}")),
+                    Some("é".repeat(i)),
+                ]
+            })
+            .collect();
+        let json = Value::Array(
+            rows.iter()
+                .map(|r| {
+                    let mut object = serde_json::Map::new();
+                    for (key, value) in keys.iter().zip(r) {
+                        object.insert((*key).into(), value.clone().map_or(Value::Null, Value::String));
+                    }
+                    Value::Object(object)
+                })
+                .collect(),
+        );
+        let written = encode_string_rows(keys, rows.iter().map(|r| std::array::from_fn(|k| r[k].as_deref())));
+        assert_eq!(written, encode(&json), "{count} rows");
+    }
+}

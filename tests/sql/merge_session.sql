@@ -1,0 +1,104 @@
+-- facesign.merge_session over every arrival order of a session's snapshots, then the
+-- reference schema's upsert_session and its trigger against a status moving backwards.
+\set kyc `cat tests/sessions/complete-kyc-object-video.json`
+CREATE SCHEMA merge_test;
+SET search_path = merge_test, public;
+
+-- Five fetches of one session, as GET /sessions/{id} returns them over time; the last is the
+-- complete test session with its video analysis.
+CREATE TABLE snapshots (n int PRIMARY KEY, name text, doc jsonb);
+INSERT INTO snapshots VALUES (5, 'with videoAIAnalysis', :'kyc');
+INSERT INTO snapshots
+SELECT 4, 'complete with nodeReports',
+       jsonb_set(doc #- '{report,videoAIAnalysis}', '{report,videoAIAnalysisStatus}', '"pending"')
+FROM snapshots WHERE n = 5;
+INSERT INTO snapshots
+SELECT 3, 'complete without nodeReports',
+       jsonb_set(jsonb_set(doc #- '{report,deepfakeDetection}', '{report,nodeReports}', '[]'),
+                 '{report,deepfakeDetectionStatus}', '{"state": "pending"}')
+FROM snapshots WHERE n = 4;
+INSERT INTO snapshots
+SELECT 2, 'inProgress',
+       jsonb_set(jsonb_set(doc - 'finishedAt', '{status}', '"inProgress"'), '{report}',
+                 jsonb_build_object('transcript', jsonb_build_array(doc #> '{report,transcript,0}', doc #> '{report,transcript,1}'),
+                                    'lang', doc #> '{report,lang}', 'nodeReports', '[]'::jsonb,
+                                    'location', doc #> '{report,location}', 'device', doc #> '{report,device}'))
+FROM snapshots WHERE n = 3;
+INSERT INTO snapshots
+SELECT 1, 'created',
+       jsonb_set(jsonb_set(doc - 'startedAt', '{status}', '"created"'), '{report}',
+                 '{"transcript": [], "lang": "en", "nodeReports": []}')
+FROM snapshots WHERE n = 2;
+SELECT n, name, (facesign.session_summary(doc)).status, (facesign.session_summary(doc)).node_reports,
+       (facesign.session_summary(doc)).transcript_turns, doc -> 'report' ? 'videoAIAnalysis' AS video
+FROM snapshots ORDER BY n;
+
+-- Every arrival order (5! = 120), each snapshot merged into what is stored: one result, the
+-- last snapshot.
+CREATE VIEW every_order AS
+WITH RECURSIVE orders(o) AS (
+    SELECT ARRAY[n] FROM snapshots
+    UNION ALL
+    SELECT o || s.n FROM orders JOIN snapshots s ON s.n <> ALL (o)
+), folded(o, step, stored) AS (
+    SELECT o, 1, (SELECT doc FROM snapshots WHERE n = o[1]) FROM orders WHERE cardinality(o) = 5
+    UNION ALL
+    SELECT f.o, f.step + 1, facesign.merge_session(f.stored, s.doc)
+    FROM folded f JOIN snapshots s ON s.n = f.o[f.step + 1]
+    WHERE f.step < 5
+)
+SELECT o, stored FROM folded WHERE step = 5;
+SELECT count(*) AS orders, count(DISTINCT stored) AS distinct_results,
+       bool_and(stored = (SELECT doc FROM snapshots WHERE n = 5)) AS all_equal_the_last
+FROM every_order;
+
+-- The delayed fields from different fetches: one saw the node reports, another the video
+-- analysis (but not the node reports). Whatever the order, the result has both.
+UPDATE snapshots SET doc = jsonb_set(jsonb_set((SELECT doc FROM snapshots WHERE n = 3), '{report,videoAIAnalysis}',
+                                               (SELECT doc #> '{report,videoAIAnalysis}' FROM snapshots WHERE n = 5)),
+                                     '{report,videoAIAnalysisStatus}', '"succeeded"'),
+                     name = 'videoAIAnalysis, no nodeReports'
+WHERE n = 5;
+SELECT count(*) AS orders, count(DISTINCT stored) AS distinct_results,
+       bool_and(stored = :'kyc'::jsonb) AS all_equal_the_complete_session
+FROM every_order;
+
+-- The rules one by one.
+SELECT facesign.merge_session('{"id": "s", "status": "complete"}', '{"id": "s", "status": "inProgress"}') AS status_stays,
+       facesign.merge_session('{"id": "s", "status": "incomplete"}', '{"id": "s", "status": "complete"}') AS complete_wins,
+       facesign.merge_session('{"id": "s", "report": {"lang": "en"}}', '{"id": "s", "report": {"lang": null, "media": {}}}') AS fields_of_both;
+-- NULL stored: the incoming session, unwrapped from GET's {session, clientSecret}.
+SELECT facesign.merge_session(NULL, '{"session": {"id": "s"}, "clientSecret": {"secret": "x"}}') AS first_write,
+       facesign.merge_session('{"id": "s"}', NULL) AS nothing_incoming,
+       facesign.merge_session(NULL, NULL) IS NULL AS both_null;
+-- Values the server keeps exactly travel as they are (numbers beyond f64, deep nesting).
+SELECT facesign.merge_session('{"id": "s", "n": 1e400, "m": 0.1000000000000000000001}', '{"id": "s", "report": {}}') AS exact_numbers;
+SELECT facesign.merge_session(d, '{"id": "s"}') = d AS deep_value_unchanged
+FROM (SELECT ('{"id": "s", "deep": ' || repeat('[', 5000) || repeat(']', 5000) || '}')::jsonb AS d) AS deep;
+\set VERBOSITY terse
+SELECT facesign.merge_session('{"id": "a"}', '{"id": "b"}');
+\set VERBOSITY default
+
+-- The reference schema: upsert_session stores every order of the five fetches the same way.
+\i sql/sessions_table.sql
+UPDATE snapshots SET doc = :'kyc', name = 'with videoAIAnalysis' WHERE n = 5;
+SELECT upsert_session(jsonb_set(s.doc, '{id}', to_jsonb('order-' || array_to_string(e.o, '')))) AS outcome, count(*)
+FROM every_order e CROSS JOIN LATERAL unnest(e.o) WITH ORDINALITY AS step(n, i)
+JOIN snapshots s USING (n)
+GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS stored, bool_and(session - 'id' = :'kyc'::jsonb - 'id') AS all_complete_with_everything,
+       count(DISTINCT status) AS statuses
+FROM sessions;
+-- A fetch that adds nothing leaves the row alone (updated_at does not move).
+SELECT updated_at AS before FROM sessions WHERE id = 'order-12345' \gset
+SELECT upsert_session(jsonb_set(doc, '{id}', '"order-12345"')) FROM snapshots WHERE n = 3;
+SELECT updated_at = :'before' AS untouched FROM sessions WHERE id = 'order-12345';
+-- The trigger refuses a plain UPDATE that moves a status backwards, with what to do instead.
+UPDATE sessions SET session = jsonb_set(session, '{status}', '"inProgress"') WHERE id = 'order-12345';
+-- Moving forward, or changing other fields, is allowed.
+SELECT upsert_session('{"id": "fresh", "status": "created", "createdAt": 1763900000000}');
+UPDATE sessions SET session = jsonb_set(session, '{status}', '"inProgress"') WHERE id = 'fresh';
+UPDATE sessions SET session = session - 'createdAt' WHERE id = 'fresh';
+SELECT id, status, created_at FROM sessions WHERE id = 'fresh';
+
+DROP SCHEMA merge_test CASCADE;
