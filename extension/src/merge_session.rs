@@ -6,19 +6,24 @@ use pgrx::prelude::*;
 use crate::jsonb_arg::JsonbArg;
 use crate::jsonb_result::JsonbResult;
 use facesign_core::jsonb::encode_merged;
+use facesign_core::merge_session::Merged;
+use facesign_core::report::session_of;
 
 /// Not STRICT: a missing stored session (NULL) takes the incoming one as it is (unwrapped from
 /// `{session: …}`), so `merge_session(stored, incoming)` works in an upsert's first write too.
 /// Two different session ids are an ERROR: merging them would lose one of the sessions.
 #[pg_extern(immutable, parallel_safe, cost = 50)]
 fn merge_session<'a>(stored: Option<JsonbArg<'a>>, incoming: Option<JsonbArg<'a>>) -> Option<JsonbResult> {
-    let (stored, incoming) = match (stored, incoming) {
-        (Some(s), Some(i)) => (s, i),
-        (Some(only), None) | (None, Some(only)) => (only, only),
+    let merged = match (stored, incoming) {
+        (Some(stored), Some(incoming)) => {
+            match facesign_core::merge_session::merge_session(stored.doc(), incoming.doc()) {
+                Ok(merged) => merged,
+                Err(e) => error!("{e}"),
+            }
+        }
+        // What merging a snapshot with itself gives, without the work.
+        (Some(only), None) | (None, Some(only)) => Merged::Pick(session_of(only.doc())),
         (None, None) => return None,
     };
-    match facesign_core::merge_session::merge_session(stored.doc(), incoming.doc()) {
-        Ok(merged) => Some(JsonbResult::new(encode_merged(&merged))),
-        Err(e) => error!("{e}"),
-    }
+    Some(JsonbResult::new(encode_merged(&merged)))
 }
