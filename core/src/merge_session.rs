@@ -30,14 +30,14 @@
 //! which of them came later.
 //!
 //! Both snapshots may be the `{session, clientSecret}` wrapper of `GET /sessions/{id}`; the
-//! result is always the bare session. Two sessions with different string `id`s are not
+//! result is always the bare session ([`bare_session`] unwraps every level, so a result is
+//! never mistaken for a wrapper when it is merged again). Two sessions with different string `id`s are not
 //! merged ([`MergeError::DifferentSessions`]). Nothing recurses on the document's depth: the
 //! merged tree is two levels deep at most and [`canonical_cmp`] walks with an explicit stack.
 
 use std::cmp::Ordering;
 
 use crate::json::{key_order, JsonRef, Kind};
-use crate::report::session_of;
 
 /// The merged session: values borrowed from the two snapshots, arranged as the result.
 #[derive(Debug, Clone)]
@@ -78,7 +78,7 @@ enum Field<'k> {
 /// Merges two snapshots of one session. Symmetric: `merge_session(a, b)` and
 /// `merge_session(b, a)` give the same document.
 pub fn merge_session<'a, J: JsonRef<'a>>(stored: J, incoming: J) -> Result<Merged<'a, J>, MergeError> {
-    let (stored, incoming) = (session_of(stored), session_of(incoming));
+    let (stored, incoming) = (bare_session(stored), bare_session(incoming));
     if let (Some(a), Some(b)) = (id_of(stored), id_of(incoming)) {
         if a != b {
             return Err(MergeError::DifferentSessions { stored: a.to_owned(), incoming: b.to_owned() });
@@ -104,6 +104,18 @@ fn progress<'a, J: JsonRef<'a>>(session: J) -> (u64, u64, u64) {
     let count = |key: &str| report.and_then(|r| r.get(key)).filter(|v| v.is_array()).map_or(0, |v| v.len() as u64);
     let status = session.get("status").and_then(|s| s.as_str()).map_or(0, status_rank);
     (status, count("nodeReports"), count("transcript"))
+}
+
+/// The session inside any number of `{session: {...}}` wrappers (one, from `GET
+/// /sessions/{id}`, in practice). The readers look one level down
+/// ([`crate::report::session_of`]); the merge
+/// goes all the way, so that what it returns holds no `session` object and merges the same
+/// again.
+pub fn bare_session<'a, J: JsonRef<'a>>(mut doc: J) -> J {
+    while let Some(inner) = doc.get("session").filter(|inner| inner.kind() == Kind::Object) {
+        doc = inner;
+    }
+    doc
 }
 
 fn id_of<'a, J: JsonRef<'a>>(session: J) -> Option<&'a str> {

@@ -6,8 +6,7 @@ use pgrx::prelude::*;
 use crate::jsonb_arg::JsonbArg;
 use crate::jsonb_result::JsonbResult;
 use facesign_core::jsonb::encode_merged;
-use facesign_core::merge_session::Merged;
-use facesign_core::report::session_of;
+use facesign_core::merge_session::{bare_session, Merged};
 
 /// Not STRICT: a missing stored session (NULL) takes the incoming one as it is (unwrapped from
 /// `{session: …}`), so `merge_session(stored, incoming)` works in an upsert's first write too.
@@ -22,7 +21,7 @@ fn merge_session<'a>(stored: Option<JsonbArg<'a>>, incoming: Option<JsonbArg<'a>
             }
         }
         // What merging a snapshot with itself gives, without the work.
-        (Some(only), None) | (None, Some(only)) => Merged::Pick(session_of(only.doc())),
+        (Some(only), None) | (None, Some(only)) => Merged::Pick(bare_session(only.doc())),
         (None, None) => return None,
     };
     Some(JsonbResult::new(encode_merged(&merged)))

@@ -228,6 +228,12 @@ fn the_session_wrapper_is_unwrapped() {
     let wrapped = json!({"session": s.complete_with_node_reports, "clientSecret": {"secret": "cs"}});
     assert_eq!(merged(&wrapped, &s.in_progress), s.complete_with_node_reports);
     assert_eq!(merged(&wrapped, &wrapped), s.complete_with_node_reports);
+    // A wrapper inside a wrapper (a fuzz finding): unwrapped all the way, so the result is not
+    // taken for a wrapper when it is merged again.
+    let twice = json!({"session": {"session": s.in_progress, "clientSecret": {"secret": "cs"}}});
+    let m = merged(&twice, &json!([1]));
+    assert_eq!(m, s.in_progress);
+    assert_eq!(merged(&m, &twice), m);
 }
 
 #[test]
