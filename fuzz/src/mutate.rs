@@ -178,6 +178,19 @@ const KEYS: &[&str] = &[
     "ü",
     "start",
     "end",
+    // Near misses the validator's spelling hints fold together (case, underscores, a doubled l).
+    "Canceled",
+    "CANCELLED",
+    "can_celled",
+    "cancel_led",
+    "user_cancelled",
+    "UserCanceled",
+    "no_face",
+    "NoFace",
+    "deepfake_detected",
+    "scan_success",
+    "deliveryFailed",
+    "Delivery_Failed",
 ];
 
 #[derive(Arbitrary, Debug, Clone)]
