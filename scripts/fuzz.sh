@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) [ $# -ge 2 ] || fail "--seconds needs a number"; SECONDS_EACH="$2"; shift 2 ;;
     --seconds=*) SECONDS_EACH="${1#--seconds=}"; shift ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) fail "unknown option $1 (see --help)" ;;
     *) printf '%s\n' "${ALL_TARGETS[@]}" | grep -qx "$1" || fail "no fuzz target $1 (targets: ${ALL_TARGETS[*]})"
        TARGETS+=("$1"); shift ;;
