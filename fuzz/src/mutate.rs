@@ -526,6 +526,13 @@ fn report_entries(doc: &mut Value) -> Option<&mut Vec<Value>> {
 
 // ---- applying ---------------------------------------------------------------------------
 
+/// Sets `key` of `o`, disposing of the value it replaces (which may be thousands deep).
+fn put(o: &mut Map<String, Value>, key: String, value: Value) {
+    if let Some(old) = o.insert(key, value) {
+        crate::dispose(old);
+    }
+}
+
 impl Mutation {
     pub fn apply(&self, doc: &mut Value) {
         match self {
@@ -657,7 +664,7 @@ impl Mutation {
                 let Some(nodes) = nodes_mut(doc) else { return };
                 let i = *node as usize % nodes.len();
                 if let Value::Object(o) = &mut nodes[i] {
-                    o.insert("type".into(), json!(TYPES[*t as usize % TYPES.len()]));
+                    put(o, "type".into(), json!(TYPES[*t as usize % TYPES.len()]));
                 }
             }
             Mutation::CopyId(from, to) => {
@@ -665,7 +672,7 @@ impl Mutation {
                 let n = nodes.len();
                 let id = node_id(nodes, *from as usize % n);
                 if let Value::Object(o) = &mut nodes[*to as usize % n] {
-                    o.insert("id".into(), id);
+                    put(o, "id".into(), id);
                 }
             }
             Mutation::DuplicateReport(k) => {
@@ -686,7 +693,7 @@ impl Mutation {
                 let Some(entries) = report_entries(doc) else { return };
                 let n = entries.len();
                 if let Value::Object(o) = &mut entries[*k as usize % n] {
-                    o.insert("type".into(), json!(TYPES[*t as usize % TYPES.len()]));
+                    put(o, "type".into(), json!(TYPES[*t as usize % TYPES.len()]));
                 }
             }
             Mutation::WrapInSession => {
