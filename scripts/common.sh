@@ -7,6 +7,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_CONFIG="$PG_BIN/pg_config"
 PGRX_VERSION=0.18.0
+# cargo-fuzz for the fuzz targets in fuzz/ (builds with stable rustc 1.95; see setup_fuzz).
+CARGO_FUZZ_VERSION=0.13.1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/facesign/target}"
 # Optimised but without fat LTO's long link: what the tests and benchmarks build.
 CARGO_PROFILE="${FACESIGN_PROFILE:-ci}"
@@ -49,6 +51,16 @@ setup_machine() {
   if ! grep -qs '^pg15' "${PGRX_HOME:-$HOME/.pgrx}/config.toml"; then
     step "Registering PostgreSQL 15 with pgrx"
     cargo pgrx init --pg15 "$PG_CONFIG" >/dev/null
+  fi
+}
+
+# cargo-fuzz (pinned), only when that version is missing; libFuzzer, which libfuzzer-sys
+# compiles, needs a C++ compiler.
+setup_fuzz() {
+  command -v c++ >/dev/null || apt_install g++
+  if ! cargo fuzz --version 2>/dev/null | grep -qx "cargo-fuzz $CARGO_FUZZ_VERSION"; then
+    step "Installing cargo-fuzz $CARGO_FUZZ_VERSION (about a minute, once)"
+    cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
   fi
 }
 

@@ -35,6 +35,10 @@ echo "sql: $passed passed, 0 failed"
 step "Crash test: hostile documents through every SQL function (tests/crash/)"
 bash tests/crash/run.sh
 
+step "Fuzzing: each cargo-fuzz target for 60 s"
+setup_fuzz
+bash scripts/fuzz.sh --seconds 60
+
 step "The README's SQL reference against the installed extension's catalog"
 psql_db -d postgres -c "DROP DATABASE IF EXISTS facesign_reference" -c "CREATE DATABASE facesign_reference"
 psql_db -d facesign_reference -c "CREATE EXTENSION facesign"

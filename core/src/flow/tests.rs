@@ -655,3 +655,25 @@ fn every_json_type_in_every_field_never_panics() {
         }
     }
 }
+
+// ---- found while writing the fuzz targets (fuzz/) -----------------------------------------
+
+#[test]
+fn missing_outcome_hint_names_the_same_near_miss_from_every_representation() {
+    // Two near misses of enter_email's "canceled" whose order differs between serde_json
+    // (bytewise: "Canc_elled" < "cancelled") and jsonb (shorter first: "cancelled"). The hint
+    // took the representation's own member order, so the two messages named different keys.
+    let flow = json!([
+        {"id": "start", "type": "start", "outcome": "mail"},
+        {"id": "mail", "type": "enter_email", "prompt": "Your email?",
+         "outcomes": {"emailEntered": "end", "Canc_elled": "end", "cancelled": "end"}},
+        {"id": "end", "type": "end"}
+    ]);
+    let rows = check(&flow);
+    assert_eq!(rows[0].code, Code::MissingOutcome);
+    assert!(
+        rows[0].message.contains("(it has \"cancelled\"; enter_email spells it \"canceled\")"),
+        "{}",
+        rows[0].message
+    );
+}

@@ -280,7 +280,9 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
                     for key in required.iter() {
                         if outcomes.get(key).is_none() {
                             sink.add(Code::MissingOutcome, Ptr::node(i).key("outcomes").key(key), id, || {
-                                let near = outcomes.members().map(|(k, _)| k).find(|k| same_but_spelling(k, key));
+                                // In key order, as every per-key row: the representation's own
+                                // order would name another near miss from serde_json than from jsonb.
+                                let near = outcomes.members_in_key_order().into_iter().map(|(k, _)| k).find(|k| same_but_spelling(k, key));
                                 let hint = near.map_or(String::new(), |k| format!(" (it has \"{k}\"; {} spells it \"{key}\")", ty.name));
                                 format!("The {} node {} has no \"{key}\" outcome; map it to the id of the next node{hint}.", ty.name, name(id, i))
                             });

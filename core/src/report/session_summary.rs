@@ -30,10 +30,13 @@ pub struct SessionSummary<'a> {
     pub transcript_turns: Option<i32>,
 }
 
-/// The summary of `session` (a Session or its `{session, clientSecret}` wrapper). A bare
-/// report also reads: its session fields are then `None`.
-pub fn session_summary<'a, J: JsonRef<'a>>(session: J) -> SessionSummary<'a> {
-    let session = session_of(session);
+/// The summary of `doc` (a Session or its `{session, clientSecret}` wrapper). A bare
+/// report also reads: its session fields are then `None`. The wrapper is looked through once,
+/// as every reader does: the report is `report_of(doc)`, not the report of the unwrapped
+/// session (which would look a second level down and count entries `node_outcomes` does not
+/// return).
+pub fn session_summary<'a, J: JsonRef<'a>>(doc: J) -> SessionSummary<'a> {
+    let session = session_of(doc);
     let mut out = SessionSummary {
         id: str_at(session, "id"),
         status: str_at(session, "status"),
@@ -43,7 +46,7 @@ pub fn session_summary<'a, J: JsonRef<'a>>(session: J) -> SessionSummary<'a> {
         ..SessionSummary::default()
     };
     let settings = session.get("settings").filter(|s| s.kind() == Kind::Object);
-    let report = report_of(session);
+    let report = report_of(doc);
     if let Some(settings) = settings {
         out.client_reference_id =
             str_at(settings, "clientReferenceId").or_else(|| str_at(settings, "client_reference_id"));

@@ -919,6 +919,33 @@ fn deeply_nested_documents_do_not_overflow() {
     std::mem::forget(video_doc);
 }
 
+// ---- fuzz findings (fuzz/, scripts/fuzz.sh): each minimized input, read both ways --------
+
+#[test]
+fn fuzz_a_session_wrapped_twice_is_looked_through_once_by_every_reader() {
+    // structure_aware: a complete session wrapped twice in {session}. session_summary looked
+    // through the wrapper itself and once more through report_of, so it counted the
+    // nodeReports and transcript two levels down (node_reports 13) while node_outcomes and
+    // transcript, which look one level down, returned no rows.
+    let doc = json!({"session": {"session": {
+        "id": "s1", "status": "complete",
+        "report": {"lang": "de", "nodeReports": [{"type": "recognition", "outcome": "recognized"}],
+                   "transcript": [{"text": "Hallo", "isAvatar": true}]}
+    }}});
+    let r = check(&doc);
+    // One level down is {session: {...}}: no id, no status, no report key, so a bare report
+    // without entries, as report_of has always read it.
+    assert!(r.has_report);
+    assert!(r.nodes.is_empty() && r.phrases.is_empty());
+    assert_eq!(r.summary, SessionSummary::default());
+    // Wrapped once, the same session reads in full.
+    let once = json!({"session": doc["session"]["session"].clone()});
+    let r = check(&once);
+    assert_eq!((r.nodes.len(), r.phrases.len()), (1, 1));
+    assert_eq!((r.summary.node_reports, r.summary.transcript_turns), (Some(1), Some(1)));
+    assert_eq!(r.summary.lang, Some("de"));
+}
+
 /// The hand-written sessions of tests/sessions (the SQL tests' and benchmarks' inputs) read
 /// the same through both representations.
 #[test]

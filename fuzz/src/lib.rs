@@ -1,0 +1,302 @@
+//! What the fuzz targets share: every reader and validator of facesign-core run on one
+//! document, the cross-checks between its two representations (a `serde_json` tree and its
+//! binary jsonb encoding), and the structure-aware mutations.
+//!
+//! Nothing here recurses on a document's depth: documents built by the mutations can be
+//! thousands of levels deep, and `serde_json::Value`'s own `Drop` recurses, so deep values
+//! are taken apart with [`dispose`].
+
+pub mod mutate;
+
+use facesign_core::flow::{flow_edges, flow_is_valid, validate_flow, Edge, Problem, Severity};
+use facesign_core::report::{
+    node_outcomes, outcome, report_of, risk_signals, session_of, session_summary, transcript, NodeOutcome,
+    Phrase, RiskSignals, SessionSummary,
+};
+use facesign_core::{jsonb, JsonRef, Jsonb, Kind};
+use serde_json::Value;
+
+/// Node types `outcome` is asked about on every document (the ones `risk_signals` reads,
+/// the rest of the 13, the legacy `two_factor`, and a type that is no type).
+pub const NODE_TYPES: [&str; 16] = [
+    "liveness_detection",
+    "recognition",
+    "face_scan",
+    "face_compare",
+    "document_scan",
+    "two_factor_email",
+    "two_factor_sms",
+    "two_factor",
+    "conversation",
+    "data_validation",
+    "enter_email",
+    "permissions",
+    "start",
+    "end",
+    "",
+    "nodeType",
+];
+
+// ---- flows ------------------------------------------------------------------------------
+
+/// What the flow functions say about one value.
+#[derive(Debug, PartialEq)]
+pub struct FlowRead<'a> {
+    pub problems: Vec<Problem>,
+    pub valid: bool,
+    pub edges: Vec<Edge<'a>>,
+}
+
+/// `validate_flow`, `flow_is_valid` and `flow_edges` on `flow`, with the checks that hold
+/// within one representation:
+/// - `flow_is_valid` is true exactly when `validate_flow` has no error-severity row;
+/// - rows come in document order (flow-level rows, path `""`, first, then by node index);
+/// - a valid flow has exactly one start node and an end node, and each of its edges names
+///   another node's id.
+pub fn read_flow<'a, J: JsonRef<'a>>(flow: J) -> FlowRead<'a> {
+    let problems = validate_flow(flow);
+    let valid = flow_is_valid(flow);
+    let has_error = problems.iter().any(|p| p.severity() == Severity::Error);
+    assert_eq!(valid, !has_error, "flow_is_valid disagrees with validate_flow: {problems:#?}");
+    let mut last_node = None;
+    for p in &problems {
+        assert!(p.path.is_empty() || p.path.starts_with('/'), "not a JSON Pointer: {p:?}");
+        let node =
+            p.path.split('/').nth(1).map(|n| n.parse::<usize>().expect("path starts with a node index"));
+        assert!(node >= last_node, "rows out of document order: {problems:#?}");
+        last_node = node;
+    }
+    let edges = flow_edges(flow);
+    if valid {
+        let ids: Vec<&str> = flow.elements().filter_map(|n| n.get("id")?.as_str()).collect();
+        let type_count =
+            |t: &str| flow.elements().filter(|n| n.get("type").and_then(|v| v.as_str()) == Some(t)).count();
+        assert_eq!(type_count("start"), 1, "a valid flow without exactly one start node");
+        assert!(type_count("end") >= 1, "a valid flow without an end node");
+        for e in &edges {
+            assert!(ids.contains(&e.target), "a valid flow with an edge to no node: {e:?}");
+            assert_ne!(e.source, e.target, "a valid flow with a self-loop: {e:?}");
+        }
+    }
+    FlowRead { problems, valid, edges }
+}
+
+/// The flows a document holds, in a fixed order: the document itself (a bare node array,
+/// or anything else, which must be rejected gracefully), a create-session request's `flow`,
+/// and a session's (or its `{session}` wrapper's) `settings.flow`.
+pub fn flows_in<'a, J: JsonRef<'a>>(doc: J) -> Vec<Option<J>> {
+    vec![Some(doc), doc.get("flow"), session_of(doc).path(&["settings", "flow"])]
+}
+
+// ---- reports ----------------------------------------------------------------------------
+
+/// Everything the report readers say about one document.
+#[derive(Debug, PartialEq)]
+pub struct ReportRead<'a> {
+    pub session_kind: Kind,
+    pub report_kind: Option<Kind>,
+    pub nodes: Vec<NodeOutcome<'a>>,
+    pub phrases: Vec<Phrase<'a>>,
+    pub risk: RiskSignals<'a>,
+    pub summary: SessionSummary<'a>,
+    /// `outcome(doc, t)` for each of [`NODE_TYPES`].
+    pub outcomes: Vec<Option<&'a str>>,
+}
+
+/// Every public reader of `facesign_core::report` on `doc`, with the checks that hold within
+/// one representation (the same ones `core/src/report/tests.rs` makes):
+/// - `risk_signals`' one-pass outcomes agree with `outcome`, type by type;
+/// - `outcome(doc, t)` is the outcome of the last `node_outcomes` row of type `t`, for the
+///   fixed types and for every type the rows name;
+/// - ordinals run 1, 2, 3…;
+/// - `session_summary`'s `node_reports` and `transcript_turns` count the rows
+///   `node_outcomes` and `transcript` return;
+/// - no report: no rows and every risk signal `None`.
+pub fn read_report<'a, J: JsonRef<'a>>(doc: J) -> ReportRead<'a> {
+    let report = report_of(doc);
+    if let Some(r) = report {
+        assert_eq!(r.kind(), Kind::Object, "report_of gave a non-object");
+    }
+    let read = ReportRead {
+        session_kind: session_of(doc).kind(),
+        report_kind: report.map(|r| r.kind()),
+        nodes: node_outcomes(doc),
+        phrases: transcript(doc),
+        risk: risk_signals(doc),
+        summary: session_summary(doc),
+        outcomes: NODE_TYPES.iter().map(|t| outcome(doc, t)).collect(),
+    };
+    let last_outcome = |types: &[&str]| {
+        read.nodes
+            .iter()
+            .rev()
+            .find(|n| n.node_type.is_some_and(|t| types.contains(&t)))
+            .and_then(|n| n.outcome)
+    };
+    for (t, o) in NODE_TYPES.iter().zip(&read.outcomes) {
+        assert_eq!(last_outcome(&[t]), *o, "outcome({t:?}) is not the last node_outcomes row's");
+    }
+    let mut named: Vec<&str> = read.nodes.iter().filter_map(|n| n.node_type).collect();
+    named.sort_unstable();
+    named.dedup();
+    for t in named.into_iter().take(32) {
+        assert_eq!(last_outcome(&[t]), outcome(doc, t), "outcome({t:?}) is not the last node_outcomes row's");
+    }
+    assert_eq!(read.risk.liveness, read.outcomes[0], "risk_signals.liveness");
+    assert_eq!(read.risk.recognition, read.outcomes[1], "risk_signals.recognition");
+    assert_eq!(read.risk.face_scan, read.outcomes[2], "risk_signals.face_scan");
+    assert_eq!(read.risk.face_compare, read.outcomes[3], "risk_signals.face_compare");
+    assert_eq!(read.risk.document_scan, read.outcomes[4], "risk_signals.document_scan");
+    assert_eq!(
+        read.risk.two_factor,
+        last_outcome(&["two_factor_email", "two_factor_sms", "two_factor"]),
+        "risk_signals.two_factor"
+    );
+    for (k, n) in read.nodes.iter().enumerate() {
+        assert_eq!(n.ordinal as usize, k + 1, "node_outcomes ordinal");
+    }
+    for (k, p) in read.phrases.iter().enumerate() {
+        assert_eq!(p.ordinal as usize, k + 1, "transcript ordinal");
+    }
+    assert_eq!(
+        read.summary.node_reports.map_or(0, |n| n as usize),
+        read.nodes.len(),
+        "session_summary.node_reports counts other rows than node_outcomes: {:?}",
+        read.summary
+    );
+    assert_eq!(
+        read.summary.transcript_turns.map_or(0, |n| n as usize),
+        read.phrases.len(),
+        "session_summary.transcript_turns counts other rows than transcript: {:?}",
+        read.summary
+    );
+    if report.is_none() {
+        assert!(read.nodes.is_empty() && read.phrases.is_empty(), "rows without a report");
+        assert_eq!(read.risk, RiskSignals::default(), "risk signals without a report");
+    }
+    read
+}
+
+// ---- the two representations ------------------------------------------------------------
+
+/// Which families of functions to run.
+#[derive(Clone, Copy, Debug)]
+pub struct Run {
+    pub flows: bool,
+    pub reports: bool,
+}
+
+impl Run {
+    pub const ALL: Run = Run { flows: true, reports: true };
+    pub const FLOWS: Run = Run { flows: true, reports: false };
+    pub const REPORTS: Run = Run { flows: false, reports: true };
+}
+
+/// Runs `run`'s functions on `doc` as a serde_json tree and on its binary jsonb encoding,
+/// and asserts that the two give identical results (and that the binary document reads back
+/// as the same tree).
+pub fn check_both(doc: &Value, run: Run) {
+    let bytes = jsonb::encode(doc);
+    let binary = Jsonb::from_bytes(&bytes);
+    same_tree(doc, binary);
+    if run.flows {
+        for (s, b) in flows_in(doc).into_iter().zip(flows_in(binary)) {
+            assert_eq!(s.is_some(), b.is_some(), "a flow found in one representation only");
+            if let (Some(s), Some(b)) = (s, b) {
+                assert_eq!(read_flow(s), read_flow(b), "serde_json and binary jsonb disagree on a flow");
+            }
+        }
+    }
+    if run.reports {
+        assert_eq!(read_report(doc), read_report(binary), "serde_json and binary jsonb disagree on a report");
+    }
+}
+
+/// Runs every reader and validator on bytes that may be anything (a corrupt datum): only
+/// the checks within one representation apply. Then walks the document as far as a budget
+/// allows, calling every accessor.
+pub fn check_binary(bytes: &[u8]) {
+    let doc = Jsonb::from_bytes(bytes);
+    for flow in flows_in(doc).into_iter().flatten() {
+        read_flow(flow);
+    }
+    read_report(doc);
+    walk(doc, 20_000);
+}
+
+/// Visits up to `budget` values of `doc` breadth-first, calling every accessor of each. A
+/// corrupt container's entries may overlap, so a full walk could take exponential time;
+/// the readers themselves never walk more than fixed paths.
+fn walk(doc: Jsonb, mut budget: usize) {
+    let mut queue = std::collections::VecDeque::from([doc]);
+    while let Some(v) = queue.pop_front() {
+        if budget == 0 {
+            return;
+        }
+        budget -= 1;
+        let kind = v.kind();
+        let (s, n, b) = (v.as_str(), v.as_f64(), v.as_bool());
+        assert!(s.is_none() || kind == Kind::String);
+        assert!(n.is_none() || kind == Kind::Number);
+        assert!(b.is_none() || kind == Kind::Bool);
+        match kind {
+            Kind::Array => {
+                let mut count = 0;
+                for e in v.elements() {
+                    count += 1;
+                    queue.push_back(e);
+                }
+                assert_eq!(count, v.len());
+            }
+            Kind::Object => {
+                let mut count = 0;
+                for (key, value) in v.members() {
+                    count += 1;
+                    let _ = v.get(key);
+                    queue.push_back(value);
+                }
+                assert_eq!(count, v.len());
+                let _ = v.members_in_key_order();
+            }
+            _ => assert_eq!(v.len(), 0),
+        }
+    }
+}
+
+/// Asserts that the binary document reads back as `doc` (numbers as `f64`), iteratively.
+fn same_tree(doc: &Value, binary: Jsonb) {
+    let mut stack = vec![(doc, binary)];
+    while let Some((s, b)) = stack.pop() {
+        assert_eq!(s.kind(), b.kind(), "a value of another JSON type in binary jsonb");
+        assert_eq!(s.len(), b.len());
+        assert_eq!(JsonRef::as_str(s), b.as_str());
+        assert_eq!(JsonRef::as_bool(s), b.as_bool());
+        assert_eq!(JsonRef::as_f64(s), b.as_f64(), "a number reads differently in binary jsonb: {s}");
+        match s {
+            Value::Array(items) => stack.extend(items.iter().zip(b.elements())),
+            Value::Object(_) => {
+                let binary_members = b.members_in_key_order();
+                let serde_members = s.members_in_key_order();
+                assert_eq!(serde_members.len(), binary_members.len());
+                for ((sk, sv), (bk, bv)) in serde_members.into_iter().zip(binary_members) {
+                    assert_eq!(sk, bk, "keys in another order");
+                    assert!(b.get(sk).is_some(), "binary lookup misses the key {sk:?}");
+                    stack.push((sv, bv));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Drops a value of any depth without recursing (`serde_json::Value`'s `Drop` recurses).
+pub fn dispose(value: Value) {
+    let mut stack = vec![value];
+    while let Some(mut v) = stack.pop() {
+        match &mut v {
+            Value::Array(items) => stack.append(items),
+            Value::Object(map) => stack.extend(std::mem::take(map).into_iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+}
