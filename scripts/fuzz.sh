@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the cargo-fuzz targets in fuzz/ (flow_validation, report_readers, jsonb_bytes,
-# structure_aware), one after the other, each for --seconds (default 600), after building
-# them (address sanitizer, debug assertions) and seeding their corpora (fuzz/seed.sh).
+# structure_aware, merge_session), one after the other, each for --seconds (default 600),
+# after building them (address sanitizer, debug assertions) and seeding their corpora
+# (fuzz/seed.sh).
 # Prints each target's "Done N runs in S second(s)" line, then "fuzz: P passed, F failed";
 # exits non-zero on any finding, with the paths of the inputs libFuzzer saved.
 #
@@ -13,14 +14,14 @@
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 
-ALL_TARGETS=(flow_validation report_readers jsonb_bytes structure_aware)
+ALL_TARGETS=(flow_validation report_readers jsonb_bytes structure_aware merge_session)
 SECONDS_EACH=600
 TARGETS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) [ $# -ge 2 ] || fail "--seconds needs a number"; SECONDS_EACH="$2"; shift 2 ;;
     --seconds=*) SECONDS_EACH="${1#--seconds=}"; shift ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     -*) fail "unknown option $1 (see --help)" ;;
     *) printf '%s\n' "${ALL_TARGETS[@]}" | grep -qx "$1" || fail "no fuzz target $1 (targets: ${ALL_TARGETS[*]})"
        TARGETS+=("$1"); shift ;;

@@ -300,3 +300,95 @@ pub fn dispose(value: Value) {
         }
     }
 }
+
+// ---- merge_session ------------------------------------------------------------------------
+
+/// `merge_session` on two documents, in both argument orders and both representations:
+/// - both orders agree on whether the merge is refused (two different session ids);
+/// - the result is the same document whichever argument is the stored one;
+/// - serde_json and binary jsonb pick the same values (the binary result is byte for byte the
+///   encoding of the serde result), for documents shallow enough to clone;
+/// - merging either snapshot into the result again changes nothing, and a snapshot merged
+///   with itself is that session;
+/// - the status never ranks below either snapshot's, every top-level key of either session
+///   survives, and when both reports are objects their keys survive and the transcript and
+///   node reports are at least as long as either's;
+/// - the result reads as a document like any other (`check_binary`).
+pub fn check_merge(a: &Value, b: &Value) {
+    use facesign_core::merge_session::{bare_session, merge_session, status_rank, Merged};
+    let (bytes_a, bytes_b) = (jsonb::encode(a), jsonb::encode(b));
+    let (ja, jb) = (Jsonb::from_bytes(&bytes_a), Jsonb::from_bytes(&bytes_b));
+    let (ab, ba, serde_ab) = (merge_session(ja, jb), merge_session(jb, ja), merge_session(a, b));
+    assert_eq!(ab.is_ok(), ba.is_ok(), "merge refused in one argument order only");
+    assert_eq!(ab.is_ok(), serde_ab.is_ok(), "merge refused in one representation only");
+    let (Ok(ab), Ok(ba), Ok(serde_ab)) = (ab, ba, serde_ab) else { return };
+    let merged = jsonb::encode_merged(&ab);
+    assert_eq!(merged, jsonb::encode_merged(&ba), "merge_session(a, b) differs from merge_session(b, a)");
+    if depth(a).max(depth(b)) < 1_000 {
+        let value = serde_ab.to_value();
+        assert_eq!(jsonb::encode(&value), merged, "serde_json and binary jsonb merge differently");
+        dispose(value);
+    }
+    let m = Jsonb::from_bytes(&merged);
+    for snapshot in [ja, jb] {
+        let again = merge_session(m, snapshot).expect("the merged session has the snapshot's id");
+        assert_eq!(jsonb::encode_merged(&again), merged, "merging a snapshot in again changed the result");
+        let itself = merge_session(snapshot, snapshot).expect("a session merges with itself");
+        assert_eq!(
+            jsonb::encode_merged(&itself),
+            jsonb::encode_merged(&Merged::Pick(bare_session(snapshot))),
+            "a snapshot merged with itself is not that session"
+        );
+        let (session, result) = (bare_session(snapshot), m);
+        let status = |s: Jsonb| s.get("status").and_then(|v| v.as_str()).map_or(0, status_rank);
+        assert!(status(result) >= status(session), "the status moved backwards");
+        if session.is_object() && result.is_object() {
+            for (key, _) in session.members() {
+                assert!(result.get(key).is_some(), "the key {key:?} of a snapshot was lost");
+            }
+        }
+        if let (Some(r), Some(mr)) = (session.get("report"), result.get("report")) {
+            if r.is_object() && mr.is_object() {
+                for (key, _) in r.members() {
+                    assert!(mr.get(key).is_some(), "the report key {key:?} of a snapshot was lost");
+                }
+                for list in ["transcript", "nodeReports"] {
+                    let len = |v: Jsonb| v.get(list).filter(|l| l.is_array()).map_or(0, |l| l.len());
+                    assert!(len(mr) >= len(r), "a longer {list} was lost");
+                }
+            }
+        }
+    }
+    check_binary(&merged);
+}
+
+/// How deep a value nests, without recursing.
+fn depth(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 1)];
+    while let Some((v, d)) = stack.pop() {
+        deepest = deepest.max(d);
+        match v {
+            Value::Array(items) => stack.extend(items.iter().map(|i| (i, d + 1))),
+            Value::Object(map) => stack.extend(map.values().map(|i| (i, d + 1))),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// Gives `b` the session id of `a` (or none, when `a` has none), so the two documents are
+/// snapshots of one session as far as `merge_session` can tell.
+pub fn same_session(a: &Value, b: &mut Value) {
+    let id = session_of(a).get("id").cloned();
+    let target = match b.get("session") {
+        Some(inner) if inner.is_object() => &mut b["session"],
+        _ => b,
+    };
+    if let Value::Object(map) = target {
+        match id {
+            Some(id) => map.insert("id".into(), id),
+            None => map.remove("id"),
+        };
+    }
+}
