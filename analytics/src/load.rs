@@ -66,7 +66,11 @@ fn check_line(number: u64, line: &str) -> std::result::Result<Checked, String> {
             return Err("its flow is not valid (facesign.validate_flow says why)".into());
         }
     }
-    Ok(Checked { line: number, id: id.to_owned(), session: if wrapped { session.to_string() } else { line.to_owned() } })
+    Ok(Checked {
+        line: number,
+        id: id.to_owned(),
+        session: if wrapped { session.to_string() } else { line.to_owned() },
+    })
 }
 
 /// Appends `text` as a COPY text-format field.
@@ -260,8 +264,10 @@ mod tests {
         )
         .unwrap();
         for rotation in 0..lines.len() {
-            let mut batch: Vec<Checked> =
-                (0..lines.len()).map(|i| (i + rotation) % lines.len()).map(|i| check_line(i as u64, lines[i]).unwrap()).collect();
+            let mut batch: Vec<Checked> = (0..lines.len())
+                .map(|i| (i + rotation) % lines.len())
+                .map(|i| check_line(i as u64, lines[i]).unwrap())
+                .collect();
             merge_duplicates(&mut batch).unwrap();
             assert_eq!(batch.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
             assert_eq!(serde_json::from_str::<serde_json::Value>(&batch[0].session).unwrap(), expected);

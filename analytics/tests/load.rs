@@ -93,23 +93,46 @@ async fn a_session_that_progressed_replaces_the_stored_one_never_the_reverse() {
 async fn every_arrival_order_of_the_snapshots_stores_the_same_session() {
     let dsn = fresh_database("facesign_load_orders").await;
     let snapshot = |status: &str, report: &str| {
-        format!(r#"{{"id":"ID","createdAt":1788000000000,"status":"{status}","settings":{{"clientReferenceId":"u1"}},"report":{report}}}"#)
+        format!(
+            r#"{{"id":"ID","createdAt":1788000000000,"status":"{status}","settings":{{"clientReferenceId":"u1"}},"report":{report}}}"#
+        )
     };
     let phrase = r#"{"id":"a","createdAt":1788000006000,"text":"Hi","isAvatar":true}"#;
-    let node_report = r#"{"type":"recognition","nodeId":"r","createdAt":1788000050000,"outcome":"recognized"}"#;
+    let node_report =
+        r#"{"type":"recognition","nodeId":"r","createdAt":1788000050000,"outcome":"recognized"}"#;
     let snapshots = [
         snapshot("created", r#"{"transcript":[],"lang":"en","nodeReports":[]}"#),
         snapshot("inProgress", &format!(r#"{{"transcript":[{phrase}],"lang":"de","nodeReports":[]}}"#)),
-        snapshot("complete", &format!(r#"{{"transcript":[{phrase}],"lang":"de","nodeReports":[{node_report}],"videoAIAnalysisStatus":"pending"}}"#)),
-        snapshot("complete", &format!(r#"{{"transcript":[{phrase}],"lang":"de","nodeReports":[],"videoAIAnalysisStatus":"succeeded","videoAIAnalysis":{{"faceAuthenticity":{{"evaluation":"normal"}}}}}}"#)),
+        snapshot(
+            "complete",
+            &format!(
+                r#"{{"transcript":[{phrase}],"lang":"de","nodeReports":[{node_report}],"videoAIAnalysisStatus":"pending"}}"#
+            ),
+        ),
+        snapshot(
+            "complete",
+            &format!(
+                r#"{{"transcript":[{phrase}],"lang":"de","nodeReports":[],"videoAIAnalysisStatus":"succeeded","videoAIAnalysis":{{"faceAuthenticity":{{"evaluation":"normal"}}}}}}"#
+            ),
+        ),
     ];
     let mut orders: Vec<Vec<usize>> = vec![vec![]];
     for n in 0..snapshots.len() {
-        orders = orders.into_iter().flat_map(|o| (0..=o.len()).map(move |at| { let mut o = o.clone(); o.insert(at, n); o })).collect();
+        orders = orders
+            .into_iter()
+            .flat_map(|o| {
+                (0..=o.len()).map(move |at| {
+                    let mut o = o.clone();
+                    o.insert(at, n);
+                    o
+                })
+            })
+            .collect();
     }
     assert_eq!(orders.len(), 24);
     let dir = tempfile::tempdir().unwrap();
-    let line = |order: usize, snapshot: usize| snapshots[snapshot].replace("\"ID\"", &format!("\"order-{order}\""));
+    let line =
+        |order: usize, snapshot: usize| snapshots[snapshot].replace("\"ID\"", &format!("\"order-{order}\""));
     for step in 0..snapshots.len() {
         let path = dir.path().join(format!("step-{step}.ndjson"));
         let lines: Vec<String> = orders.iter().enumerate().map(|(k, o)| line(k, o[step])).collect();
@@ -122,7 +145,9 @@ async fn every_arrival_order_of_the_snapshots_stores_the_same_session() {
     assert_eq!(load_file(&dsn, &path).await.inserted, 1);
     let expected = snapshot(
         "complete",
-        &format!(r#"{{"transcript":[{phrase}],"lang":"de","nodeReports":[{node_report}],"videoAIAnalysisStatus":"succeeded","videoAIAnalysis":{{"faceAuthenticity":{{"evaluation":"normal"}}}}}}"#),
+        &format!(
+            r#"{{"transcript":[{phrase}],"lang":"de","nodeReports":[{node_report}],"videoAIAnalysisStatus":"succeeded","videoAIAnalysis":{{"faceAuthenticity":{{"evaluation":"normal"}}}}}}"#
+        ),
     );
     let same = format!(
         "SELECT count(*) FROM sessions WHERE session - 'id' = '{}'::jsonb - 'id'",

@@ -87,7 +87,10 @@ pub fn merge_session<'a, J: JsonRef<'a>>(stored: J, incoming: J) -> Result<Merge
     if stored.kind() != Kind::Object || incoming.kind() != Kind::Object {
         return Ok(Merged::Pick(pick_whole(stored, incoming)));
     }
-    let sides = (Side { doc: stored, progress: progress(stored) }, Side { doc: incoming, progress: progress(incoming) });
+    let sides = (
+        Side { doc: stored, progress: progress(stored) },
+        Side { doc: incoming, progress: progress(incoming) },
+    );
     Ok(Merged::Object(merge_members(sides.0, sides.1, Field::Session)))
 }
 
@@ -101,7 +104,8 @@ struct Side<J> {
 /// How far a snapshot got: status, node reports, transcript turns.
 fn progress<'a, J: JsonRef<'a>>(session: J) -> (u64, u64, u64) {
     let report = session.get("report");
-    let count = |key: &str| report.and_then(|r| r.get(key)).filter(|v| v.is_array()).map_or(0, |v| v.len() as u64);
+    let count =
+        |key: &str| report.and_then(|r| r.get(key)).filter(|v| v.is_array()).map_or(0, |v| v.len() as u64);
     let status = session.get("status").and_then(|s| s.as_str()).map_or(0, status_rank);
     (status, count("nodeReports"), count("transcript"))
 }
@@ -149,11 +153,9 @@ fn merge_members<'a, J: JsonRef<'a>>(
             Ordering::Equal => {
                 let (key, x, y) = (members_a[i].0, members_a[i].1, members_b[j].1);
                 let value = match field(key) {
-                    Field::Session("report") if x.is_object() && y.is_object() => Merged::Object(merge_members(
-                        Side { doc: x, ..a },
-                        Side { doc: y, ..b },
-                        Field::Report,
-                    )),
+                    Field::Session("report") if x.is_object() && y.is_object() => Merged::Object(
+                        merge_members(Side { doc: x, ..a }, Side { doc: y, ..b }, Field::Report),
+                    ),
                     f => Merged::Pick(pick(f, Side { doc: x, ..a }, Side { doc: y, ..b })),
                 };
                 merged.push((key, value));

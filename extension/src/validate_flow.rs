@@ -45,9 +45,18 @@ fn flow_is_valid(flow: JsonbArg<'_>) -> bool {
 fn flow_errors(flow: JsonbArg<'_>) -> JsonbResult {
     let problems = flow::validate_flow(flow.doc());
     let rows = problems.iter().map(|p| {
-        [Some(p.severity().as_str()), Some(p.code.as_str()), Some(p.path.as_str()), p.node_id.as_deref(), Some(p.message.as_str())]
+        [
+            Some(p.severity().as_str()),
+            Some(p.code.as_str()),
+            Some(p.path.as_str()),
+            p.node_id.as_deref(),
+            Some(p.message.as_str()),
+        ]
     });
-    JsonbResult::new(facesign_core::jsonb::encode_string_rows(["severity", "code", "path", "nodeId", "message"], rows))
+    JsonbResult::new(facesign_core::jsonb::encode_string_rows(
+        ["severity", "code", "path", "nodeId", "message"],
+        rows,
+    ))
 }
 
 // A planner estimate closer to a real flow's handful of problems than the default 1000.

@@ -129,18 +129,31 @@ fn snapshots() -> Snapshots {
     complete_with_node_reports["report"]["nodeReports"] = node_reports();
     complete_with_node_reports["report"]["deepfakeDetectionStatus"] =
         json!({"state": "succeeded", "startedAt": 1760989700000_u64, "finishedAt": 1760989705000_u64});
-    complete_with_node_reports["report"]["deepfakeDetection"] = json!({"verdict": "authentic", "score": 0.02});
+    complete_with_node_reports["report"]["deepfakeDetection"] =
+        json!({"verdict": "authentic", "score": 0.02});
     let mut with_video_analysis = complete_with_node_reports.clone();
     with_video_analysis["report"]["videoAIAnalysis"] = video();
     with_video_analysis["report"]["videoAIAnalysisStatus"] = json!("succeeded");
-    Snapshots { created, in_progress, complete_without_node_reports, complete_with_node_reports, with_video_analysis }
+    Snapshots {
+        created,
+        in_progress,
+        complete_without_node_reports,
+        complete_with_node_reports,
+        with_video_analysis,
+    }
 }
 
 #[test]
 fn every_arrival_order_of_the_five_snapshots_stores_the_last() {
     let s = snapshots();
     let expected = s.with_video_analysis.clone();
-    let all = [s.created, s.in_progress, s.complete_without_node_reports, s.complete_with_node_reports, s.with_video_analysis];
+    let all = [
+        s.created,
+        s.in_progress,
+        s.complete_without_node_reports,
+        s.complete_with_node_reports,
+        s.with_video_analysis,
+    ];
     assert_every_order_gives(&all, &expected);
 }
 
@@ -155,13 +168,20 @@ fn delayed_fields_from_different_fetches_are_all_kept() {
     let mut expected = s.complete_with_node_reports.clone();
     expected["report"]["videoAIAnalysis"] = video();
     expected["report"]["videoAIAnalysisStatus"] = json!("succeeded");
-    let all = [s.created, s.in_progress, s.complete_without_node_reports, s.complete_with_node_reports, video_first];
+    let all = [
+        s.created,
+        s.in_progress,
+        s.complete_without_node_reports,
+        s.complete_with_node_reports,
+        video_first,
+    ];
     assert_every_order_gives(&all, &expected);
 }
 
 #[test]
 fn status_never_moves_backwards() {
-    let order = ["requiresInput", "created", "processing", "inProgress", "canceled", "incomplete", "complete"];
+    let order =
+        ["requiresInput", "created", "processing", "inProgress", "canceled", "incomplete", "complete"];
     for (i, earlier) in order.iter().enumerate() {
         for later in &order[i..] {
             let a = json!({"id": "s", "status": earlier});
@@ -172,7 +192,10 @@ fn status_never_moves_backwards() {
     }
     // A status FaceSign does not document ranks below every documented one; two of them
     // still merge the same both ways.
-    assert_eq!(merged(&json!({"status": "expired"}), &json!({"status": "created"}))["status"], json!("created"));
+    assert_eq!(
+        merged(&json!({"status": "expired"}), &json!({"status": "created"}))["status"],
+        json!("created")
+    );
     let (x, y) = (json!({"status": "expired"}), json!({"status": "archived"}));
     assert_eq!(merged(&x, &y), merged(&y, &x));
     // A mistyped status loses to a string one.
@@ -242,7 +265,10 @@ fn different_sessions_are_not_merged() {
     assert_eq!(err, MergeError::DifferentSessions { stored: "a".into(), incoming: "b".into() });
     assert!(err.to_string().contains("different sessions"));
     // Without an id on one side there is nothing to contradict.
-    assert_eq!(merged(&json!({"id": "a"}), &json!({"status": "created"})), json!({"id": "a", "status": "created"}));
+    assert_eq!(
+        merged(&json!({"id": "a"}), &json!({"status": "created"})),
+        json!({"id": "a", "status": "created"})
+    );
 }
 
 #[test]
