@@ -2,7 +2,7 @@
 //!
 //! The extension hands the detoasted bytes of a `jsonb` datum (after the varlena header) to
 //! [`Jsonb::from_bytes`]; the rules then walk the document through [`JsonRef`] without
-//! rendering it to text or building a tree: an object lookup is a binary search over the
+//! rendering it to text or building a tree: an object lookup walks or binary-searches the
 //! container's sorted keys, a string is a borrowed slice.
 //!
 //! Layout (PostgreSQL `utils/jsonb.h`, unchanged since 9.4 because `pg_upgrade` copies data
@@ -46,6 +46,11 @@ const JENTRY_FALSE: u32 = 0x2000_0000;
 const JENTRY_TRUE: u32 = 0x3000_0000;
 const JENTRY_NULL: u32 = 0x4000_0000;
 const JENTRY_CONTAINER: u32 = 0x5000_0000;
+
+/// Objects with at most this many keys are searched by a walk rather than a binary search
+/// (see `Container::lookup_linear`): a FaceSign node report, phrase or location level has
+/// 3–12 keys; a session or report 7–20.
+const LINEAR_LOOKUP_MAX_KEYS: usize = 24;
 
 /// A value inside a binary jsonb document.
 #[derive(Clone, Copy, Debug)]
@@ -192,8 +197,48 @@ impl<'a> Container<'a> {
         self.bytes.get(base.saturating_add(start)..base.saturating_add(end)).unwrap_or(&[])
     }
 
-    /// Binary search over the keys, which jsonb keeps sorted by length, then bytes.
+    /// Finds `key`'s value: one walk over the keys of a small object, a binary search over
+    /// the keys of a larger one (jsonb keeps them sorted by length, then bytes).
     fn lookup(&self, key: &[u8]) -> Option<Jsonb<'a>> {
+        if self.count <= LINEAR_LOOKUP_MAX_KEYS {
+            self.lookup_linear(key)
+        } else {
+            self.lookup_binary(key)
+        }
+    }
+
+    /// A binary search probe must walk back to the nearest stored offset (up to 32 entries)
+    /// to find where its key starts, so on an object of a few keys it reads every JEntry
+    /// several times over. This walk reads each once: the keys with a running offset until
+    /// the match (stopping at the first longer key, as they are sorted by length), the rest
+    /// of the keys and the values before the match to find where its value starts.
+    fn lookup_linear(&self, key: &[u8]) -> Option<Jsonb<'a>> {
+        let base = self.data_start();
+        let mut offset = 0usize;
+        let mut found = None;
+        for i in 0..self.count {
+            let end = self.end_of(i, offset);
+            if found.is_none() {
+                let len = end.saturating_sub(offset);
+                if len > key.len() {
+                    return None;
+                }
+                if len == key.len()
+                    && self.bytes.get(base.saturating_add(offset)..base.saturating_add(end)) == Some(key)
+                {
+                    found = Some(i);
+                }
+            }
+            offset = end;
+        }
+        let value = self.count + found?;
+        for j in self.count..value {
+            offset = self.end_of(j, offset);
+        }
+        Some(self.value_at(value, offset, self.end_of(value, offset)))
+    }
+
+    fn lookup_binary(&self, key: &[u8]) -> Option<Jsonb<'a>> {
         let (mut lo, mut hi) = (0usize, self.count);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;

@@ -65,6 +65,38 @@ fn more_than_32_entries_use_stored_offsets() {
     assert!(root.get("").is_none());
 }
 
+/// Objects of every size on both sides of `LINEAR_LOOKUP_MAX_KEYS` (walk and binary search)
+/// and of the 32-entry offset stride: every key is found with its value, and keys that are
+/// shorter, longer, or of a present length but absent are not.
+#[test]
+fn lookup_by_walk_and_by_binary_search_agree_with_serde() {
+    for count in 0..=70usize {
+        // Keys of lengths 1..=9 (several per length), values of varied types and sizes.
+        let obj: serde_json::Map<String, Value> = (0..count)
+            .map(|i| {
+                let key = "k".repeat(1 + i % 9) + &i.to_string();
+                let value = match i % 4 {
+                    0 => json!(i),
+                    1 => json!("v".repeat(i)),
+                    2 => json!({"nested": [i, null, true]}),
+                    _ => json!(null),
+                };
+                (key, value)
+            })
+            .collect();
+        let doc = Value::Object(obj.clone());
+        let bytes = encode(&doc);
+        let root = Jsonb::from_bytes(&bytes);
+        for (key, value) in &obj {
+            let found = root.get(key).unwrap_or_else(|| panic!("{count} keys: {key} not found"));
+            assert_eq!(read_back(found), as_floats(value), "{count} keys: {key}");
+        }
+        for absent in ["", "k", "kk0", "kkkkkkkkkkkkkkkkkkkkkkkkk", "zzzz", "k999"] {
+            assert_eq!(root.get(absent).is_some(), obj.contains_key(absent), "{count} keys: {absent}");
+        }
+    }
+}
+
 #[test]
 fn lookup_on_non_objects_is_none() {
     let bytes = encode(&json!([1, {"a": 1}]));
