@@ -16,6 +16,8 @@ mod merge_session;
 mod node_outcomes;
 mod risk_signals;
 mod session_summary;
+#[cfg(feature = "text-jsonb-baseline")]
+mod text_jsonb_baseline;
 mod transcript;
 mod validate_flow;
 

@@ -1,6 +1,7 @@
 //! `facesign.node_outcomes` and `facesign.outcome`: the report's `nodeReports`
 //! (`facesign_core::report::node_outcomes`).
 
+use facesign_core::report::NodeOutcome;
 use pgrx::prelude::*;
 
 use crate::composite::{datum, timestamptz_from_ms};
@@ -23,20 +24,26 @@ LANGUAGE c AS 'MODULE_PATHNAME', 'facesign_node_outcomes';
 #[pg_guard]
 #[unsafe(no_mangle)]
 pub unsafe extern "C-unwind" fn facesign_node_outcomes(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
-    // SAFETY: declared above as STRICT, one jsonb argument, five columns.
+    // SAFETY: declared above as STRICT, one jsonb argument, five columns; the argument
+    // outlives the call.
     unsafe {
-        materialize(fcinfo, 5, |doc, rows| {
-            for r in facesign_core::report::node_outcomes(doc.doc()) {
-                rows.put([
-                    datum(Some(r.ordinal)),
-                    datum(r.node_id),
-                    datum(r.node_type),
-                    datum(r.outcome),
-                    datum(timestamptz_from_ms(r.created_at_ms)),
-                ]);
+        materialize(fcinfo, 5, |arg, rows| {
+            for r in facesign_core::report::node_outcomes(JsonbArg::from_datum(arg).doc()) {
+                rows.put(node_outcome_row(&r));
             }
         })
     }
+}
+
+/// The SQL row of one node report, in the order of the declared columns.
+pub(crate) fn node_outcome_row(r: &NodeOutcome<'_>) -> [Option<pg_sys::Datum>; 5] {
+    [
+        datum(Some(r.ordinal)),
+        datum(r.node_id),
+        datum(r.node_type),
+        datum(r.outcome),
+        datum(timestamptz_from_ms(r.created_at_ms)),
+    ]
 }
 
 #[unsafe(no_mangle)]

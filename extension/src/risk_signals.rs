@@ -1,6 +1,7 @@
 //! `facesign.risk_signals`: one composite of risk signals per document
 //! (`facesign_core::report::risk_signals`), read in one pass with one detoast.
 
+use facesign_core::report::RiskSignals;
 use pgrx::prelude::*;
 
 use crate::composite::{datum, result_tuple};
@@ -28,8 +29,14 @@ fn risk_signals(
     doc: JsonbArg<'_>,
     fcinfo: pg_sys::FunctionCallInfo,
 ) -> pgrx::composite_type!('static, "risk_signals") {
-    let s = facesign_core::report::risk_signals(doc.doc());
-    let datums = [
+    let datums = risk_signals_datums(&facesign_core::report::risk_signals(doc.doc()));
+    // SAFETY: our own fcinfo; the datums follow the type's attribute order and types above.
+    unsafe { result_tuple(fcinfo, datums) }
+}
+
+/// The attributes of `facesign.risk_signals`, in the type's order.
+pub(crate) fn risk_signals_datums(s: &RiskSignals<'_>) -> [Option<pg_sys::Datum>; 31] {
+    [
         datum(s.liveness),
         datum(s.recognition),
         datum(s.face_scan),
@@ -61,7 +68,5 @@ fn risk_signals(
         datum(s.is_mobile),
         datum(s.is_bot),
         datum(s.lang),
-    ];
-    // SAFETY: our own fcinfo; the datums follow the type's attribute order and types above.
-    unsafe { result_tuple(fcinfo, datums) }
+    ]
 }

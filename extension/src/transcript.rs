@@ -3,6 +3,7 @@
 use pgrx::prelude::*;
 
 use crate::composite::{datum, timestamptz_from_ms};
+use crate::jsonb_arg::JsonbArg;
 use crate::materialize::materialize;
 
 pgrx::extension_sql!(
@@ -21,10 +22,11 @@ LANGUAGE c AS 'MODULE_PATHNAME', 'facesign_transcript';
 #[pg_guard]
 #[unsafe(no_mangle)]
 pub unsafe extern "C-unwind" fn facesign_transcript(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
-    // SAFETY: declared above as STRICT, one jsonb argument, four columns.
+    // SAFETY: declared above as STRICT, one jsonb argument, four columns; the argument
+    // outlives the call.
     unsafe {
-        materialize(fcinfo, 4, |doc, rows| {
-            for p in facesign_core::report::transcript(doc.doc()) {
+        materialize(fcinfo, 4, |arg, rows| {
+            for p in facesign_core::report::transcript(JsonbArg::from_datum(arg).doc()) {
                 rows.put([
                     datum(Some(p.ordinal)),
                     datum(p.speaker),

@@ -84,6 +84,14 @@ SELECT * FROM facesign.session_summary(:'legacy');
 \x off
 SELECT * FROM facesign.node_outcomes(:'deepfake');
 SELECT * FROM facesign.transcript(:'kyc');
+-- Called in the select list (no expected row type from the executor) and in a table
+-- expression with renamed columns: the same rows as in FROM.
+SELECT (SELECT count(*) FROM (SELECT (facesign.node_outcomes(d.doc)).* FROM docs d
+                              EXCEPT ALL SELECT n.* FROM docs d, facesign.node_outcomes(d.doc) n) x) AS node_outcomes_differ,
+       (SELECT count(*) FROM (SELECT (facesign.transcript(d.doc)).* FROM docs d
+                              EXCEPT ALL SELECT t.* FROM docs d, facesign.transcript(d.doc) t) x) AS transcript_differ,
+       (SELECT count(*) FROM docs d, facesign.node_outcomes(d.doc) AS n(i, a, b, c, e) WHERE n.c IS NOT NULL) AS renamed_with_outcome,
+       (SELECT count(*) FROM docs d, facesign.node_outcomes(d.doc) n WHERE n.outcome IS NOT NULL) AS with_outcome;
 SELECT t AS node_type, facesign.outcome(:'kyc', t) FROM unnest(ARRAY['liveness_detection', 'face_scan',
   'two_factor_sms', 'conversation', 'end', 'no_such_type']) t;
 
