@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Report readers benchmark: each facesign reader against the same reading hand-written in
-# plain SQL (tests/handwritten/readers.sql), on the same sessions, in the same run.
+# plain SQL (tests/handwritten/readers.sql) and behind pgrx's text-based JsonB, with the
+# detoast floor, on the same sessions, in the same run.
 # Usage: bench/report_readers.sh [SESSIONS]   (default 50000)
 source "$(dirname "$0")/../scripts/common.sh"
 cd "$ROOT"
 ROWS="${1:-50000}"
 setup_machine
-install_extension
+# With two benchmark-only functions: the same readers behind pgrx's text-based JsonB.
+install_extension --features text-jsonb-baseline
 cluster_start
 trap cluster_stop EXIT
 psql_db -d postgres -c "DROP DATABASE IF EXISTS facesign_bench" -c "CREATE DATABASE facesign_bench"

@@ -110,9 +110,10 @@ setup_chromium() {
 }
 
 # Builds the extension and installs it into Debian's PostgreSQL 15.
+# Arguments go to cargo (bench/report_readers.sh adds `--features text-jsonb-baseline`).
 install_extension() {
-  step "Building and installing the facesign extension (profile $CARGO_PROFILE)"
-  (cd "$ROOT" && cargo pgrx install -p facesign --profile "$CARGO_PROFILE" --pg-config "$PG_CONFIG") \
+  step "Building and installing the facesign extension (profile $CARGO_PROFILE) $*"
+  (cd "$ROOT" && cargo pgrx install -p facesign --profile "$CARGO_PROFILE" --pg-config "$PG_CONFIG" "$@") \
     | grep -vE 'Copying|Writing|Discovered|Installing|Running|Using|Building' || true
   [ -f "$("$PG_CONFIG" --sharedir)/extension/facesign.control" ] \
     || fail "the extension did not install; see the cargo output above"
