@@ -21,6 +21,24 @@ CREATE TABLE IF NOT EXISTS sessions (
         OR facesign.flow_is_valid(session -> 'settings' -> 'flow'))
 );
 
+-- Compress the documents with lz4 rather than PostgreSQL's default pglz: nearly every query
+-- here decompresses each document it reads, and lz4 does it several times faster
+-- (bench/report_readers.sh, 50 000 twelve-kilobyte sessions: reading them all takes 685 ms
+-- with pglz, 278 ms with lz4, and node_outcomes over them 826 ms and 431 ms) for about 12%
+-- more disk. Only on a table that is still empty, and only where the column has the default
+-- method, so applying this file again never changes a table in use or a choice made on
+-- purpose; and only where the server is built with lz4 (PGDG's and Debian's packages are).
+DO $$
+BEGIN
+    IF (SELECT attcompression = '' FROM pg_attribute
+        WHERE attrelid = 'sessions'::regclass AND attname = 'session')
+       AND NOT EXISTS (SELECT FROM sessions) THEN
+        ALTER TABLE sessions ALTER COLUMN session SET COMPRESSION lz4;
+    END IF;
+EXCEPTION WHEN feature_not_supported THEN
+    RAISE NOTICE 'this server is built without lz4: sessions are compressed with pglz';
+END $$;
+
 CREATE OR REPLACE FUNCTION sessions_touch() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     NEW.updated_at := clock_timestamp();
