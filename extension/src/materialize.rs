@@ -75,3 +75,18 @@ pub unsafe fn materialize(
         pg_sys::Datum::from(0usize)
     }
 }
+
+/// Exports `pg_finfo_<symbol>`, which tells PostgreSQL that the `LANGUAGE c` function
+/// `<symbol>` uses the version-1 calling convention (`#[pg_extern]` emits the same for its
+/// own functions; the materialize-mode functions are declared by hand).
+macro_rules! pg_finfo_v1 {
+    ($finfo:ident) => {
+        #[unsafe(no_mangle)]
+        #[doc(hidden)]
+        pub extern "C" fn $finfo() -> &'static ::pgrx::pg_sys::Pg_finfo_record {
+            const V1: ::pgrx::pg_sys::Pg_finfo_record = ::pgrx::pg_sys::Pg_finfo_record { api_version: 1 };
+            &V1
+        }
+    };
+}
+pub(crate) use pg_finfo_v1;

@@ -6,7 +6,7 @@ use pgrx::prelude::*;
 
 use crate::composite::{datum, timestamptz_from_ms};
 use crate::jsonb_arg::JsonbArg;
-use crate::materialize::materialize;
+use crate::materialize::{materialize, pg_finfo_v1};
 
 pgrx::extension_sql!(
     r#"
@@ -46,12 +46,7 @@ pub(crate) fn node_outcome_row(r: &NodeOutcome<'_>) -> [Option<pg_sys::Datum>; 5
     ]
 }
 
-#[unsafe(no_mangle)]
-#[doc(hidden)]
-pub extern "C" fn pg_finfo_facesign_node_outcomes() -> &'static pg_sys::Pg_finfo_record {
-    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
-    &V1
-}
+pg_finfo_v1!(pg_finfo_facesign_node_outcomes);
 
 /// The outcome of the last node report of `node_type` (`'liveness_detection'`, …), or NULL.
 #[pg_extern(immutable, strict, parallel_safe, cost = 10)]

@@ -9,7 +9,7 @@ use pgrx::prelude::*;
 use pgrx::JsonB;
 
 use crate::composite::result_tuple;
-use crate::materialize::materialize;
+use crate::materialize::{materialize, pg_finfo_v1};
 use crate::node_outcomes::node_outcome_row;
 use crate::risk_signals::risk_signals_datums;
 
@@ -40,12 +40,7 @@ pub unsafe extern "C-unwind" fn facesign_node_outcomes_via_text(
     }
 }
 
-#[unsafe(no_mangle)]
-#[doc(hidden)]
-pub extern "C" fn pg_finfo_facesign_node_outcomes_via_text() -> &'static pg_sys::Pg_finfo_record {
-    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
-    &V1
-}
+pg_finfo_v1!(pg_finfo_facesign_node_outcomes_via_text);
 
 /// `risk_signals` with a pgrx `JsonB` argument.
 #[pg_extern(immutable, strict, parallel_safe, cost = 50, requires = ["risk_signals_type"])]

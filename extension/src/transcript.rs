@@ -4,7 +4,7 @@ use pgrx::prelude::*;
 
 use crate::composite::{datum, timestamptz_from_ms};
 use crate::jsonb_arg::JsonbArg;
-use crate::materialize::materialize;
+use crate::materialize::{materialize, pg_finfo_v1};
 
 pgrx::extension_sql!(
     r#"
@@ -38,9 +38,4 @@ pub unsafe extern "C-unwind" fn facesign_transcript(fcinfo: pg_sys::FunctionCall
     }
 }
 
-#[unsafe(no_mangle)]
-#[doc(hidden)]
-pub extern "C" fn pg_finfo_facesign_transcript() -> &'static pg_sys::Pg_finfo_record {
-    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
-    &V1
-}
+pg_finfo_v1!(pg_finfo_facesign_transcript);
