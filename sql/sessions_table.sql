@@ -75,11 +75,15 @@ CREATE OR REPLACE TRIGGER sessions_status_never_backwards BEFORE UPDATE OF sessi
 -- GET /sessions/{id}): inserts it, or merges it into the stored version with
 -- facesign.merge_session, so fetches may arrive in any order, twice, or late, and nothing a
 -- fetch carried is lost. Returns 'inserted', 'updated' or 'unchanged' (the row is not
--- rewritten, and updated_at not moved, when the fetch adds nothing).
+-- rewritten, and updated_at not moved, when the fetch adds nothing). A session the table
+-- cannot store (no id, an id or other indexed value over 1 024 bytes, an invalid flow) is
+-- refused first by facesign.assert_storable, with a message that names the problem and a
+-- fitting SQLSTATE, rather than by an index or CHECK deep in the INSERT.
 CREATE OR REPLACE FUNCTION upsert_session(incoming jsonb) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     outcome text;
 BEGIN
+    PERFORM facesign.assert_storable(incoming);
     INSERT INTO sessions AS stored (session) VALUES (facesign.merge_session(NULL, incoming))
     ON CONFLICT (id) DO UPDATE SET session = facesign.merge_session(stored.session, EXCLUDED.session)
         WHERE facesign.merge_session(stored.session, EXCLUDED.session) IS DISTINCT FROM stored.session

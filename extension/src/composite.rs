@@ -39,14 +39,23 @@ pub unsafe fn result_tuple(
             let class = pg_sys::get_call_result_type(fcinfo, std::ptr::null_mut(), &mut tupdesc);
             pg_sys::MemoryContextSwitchTo(old);
             if class != pg_sys::TypeFuncClass::TYPEFUNC_COMPOSITE || tupdesc.is_null() {
-                error!("facesign: the function must be declared to return a composite type");
+                crate::raise::raise(
+                PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
+                    "facesign: the function must be declared to return a composite type; reinstall the extension",
+                    None,
+                );
             }
             (*flinfo).fn_extra = tupdesc.cast();
         }
         // Borrowed from the cache: neither released nor freed when the tuple is dropped.
         let tupdesc = PgTupleDesc::from_pg_unchecked(tupdesc);
-        PgHeapTuple::from_datums(tupdesc, datums)
-            .unwrap_or_else(|e| error!("facesign: result does not match its composite type: {e}"))
+        PgHeapTuple::from_datums(tupdesc, datums).unwrap_or_else(|e| {
+            crate::raise::raise(
+                PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
+                format!("facesign: result does not match its composite type: {e}; reinstall the extension"),
+                None,
+            )
+        })
     }
 }
 

@@ -152,8 +152,15 @@ unsafe impl<'fcx> ArgAbi<'fcx> for JsonbArg<'fcx> {
         let index = arg.index();
         // A NULL reaching a non-`Option` argument (a function declared without STRICT) is
         // reported as an ERROR (pgrx turns the panic into one), not dereferenced.
-        unsafe { arg.unbox_arg_using_from_datum::<JsonbArg<'fcx>>() }
-            .unwrap_or_else(|| panic!("argument {index} must not be null"))
+        unsafe { arg.unbox_arg_using_from_datum::<JsonbArg<'fcx>>() }.unwrap_or_else(|| {
+            crate::raise::raise(
+                pgrx::prelude::PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+                format!("argument {index} must not be null"),
+                Some(
+                    "The function is declared STRICT; reinstall the extension if its definition was changed.",
+                ),
+            )
+        })
     }
 
     unsafe fn unbox_nullable_arg(arg: Arg<'_, 'fcx>) -> Nullable<JsonbArg<'fcx>> {

@@ -23,9 +23,14 @@ impl JsonbResult {
     /// Raises an ERROR (never writes a corrupt datum) when the document is beyond jsonb's size.
     pub fn new(bytes: Vec<u8>) -> JsonbResult {
         if bytes.len() > JSONB_MAX_BYTES {
-            pgrx::error!(
-                "the result would be {} bytes, beyond jsonb's maximum of {JSONB_MAX_BYTES} bytes",
-                bytes.len()
+            // PostgreSQL raises the same SQLSTATE for its own oversized jsonb.
+            crate::raise::raise(
+                pgrx::prelude::PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                format!(
+                    "the result would be {} bytes, beyond jsonb's maximum of {JSONB_MAX_BYTES} bytes",
+                    bytes.len()
+                ),
+                Some("Keep sessions well under 256 MB; PostgreSQL cannot store a larger jsonb either."),
             );
         }
         JsonbResult(bytes)

@@ -14,8 +14,10 @@ mod jsonb_result;
 mod materialize;
 mod merge_session;
 mod node_outcomes;
+mod raise;
 mod risk_signals;
 mod session_summary;
+mod storable;
 #[cfg(feature = "text-jsonb-baseline")]
 mod text_jsonb_baseline;
 mod transcript;

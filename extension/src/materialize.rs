@@ -61,9 +61,13 @@ pub unsafe fn materialize(
         pg_sys::InitMaterializedSRF(fcinfo, flags);
         let mut rows = Rows { store: (*rsinfo).setResult, desc: (*rsinfo).setDesc };
         if (*rows.desc).natts as usize != columns {
-            pgrx::error!(
-                "facesign: the function's SQL declares {} columns, expected {columns}",
-                (*rows.desc).natts
+            crate::raise::raise(
+                pgrx::prelude::PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
+                format!(
+                    "facesign: the function's SQL declares {} columns, expected {columns}; reinstall the extension (DROP EXTENSION facesign; CREATE EXTENSION facesign)",
+                    (*rows.desc).natts
+                ),
+                None,
             );
         }
         // STRICT: the executor never calls with a NULL argument.

@@ -5,6 +5,7 @@ use pgrx::prelude::*;
 
 use crate::jsonb_arg::JsonbArg;
 use crate::jsonb_result::JsonbResult;
+use crate::raise::raise;
 use facesign_core::jsonb::encode_merged;
 use facesign_core::merge_session::{bare_session, Merged};
 
@@ -17,7 +18,12 @@ fn merge_session<'a>(stored: Option<JsonbArg<'a>>, incoming: Option<JsonbArg<'a>
         (Some(stored), Some(incoming)) => {
             match facesign_core::merge_session::merge_session(stored.doc(), incoming.doc()) {
                 Ok(merged) => merged,
-                Err(e) => error!("{e}"),
+                // Bad input, not a server fault: a data-exception SQLSTATE, never XX000.
+                Err(e) => raise(
+                    PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+                    e.to_string(),
+                    Some("Merge only snapshots of one session: join the stored and incoming rows on the session id."),
+                ),
             }
         }
         // What merging a snapshot with itself gives, without the work.

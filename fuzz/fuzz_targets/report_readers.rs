@@ -1,6 +1,6 @@
 //! Arbitrary bytes parsed as JSON text, then read by every report reader (`node_outcomes`,
 //! `transcript`, `outcome` for 16 node types, `risk_signals`, `session_summary`, `report_of`,
-//! `session_of`) as a serde_json tree and as binary jsonb: identical results, and the readers
+//! `session_of`, and `storable::refusal`) as a serde_json tree and as binary jsonb: identical results, and the readers
 //! agree with one another.
 #![no_main]
 

@@ -209,6 +209,11 @@ pub fn check_both(doc: &Value, run: Run) {
     }
     if run.reports {
         assert_eq!(read_report(doc), read_report(binary), "serde_json and binary jsonb disagree on a report");
+        assert_eq!(
+            facesign_core::storable::refusal(doc),
+            facesign_core::storable::refusal(binary),
+            "serde_json and binary jsonb disagree on whether the session can be stored"
+        );
     }
 }
 
@@ -221,6 +226,7 @@ pub fn check_binary(bytes: &[u8]) {
         read_flow(flow);
     }
     read_report(doc);
+    let _ = facesign_core::storable::refusal(doc);
     walk(doc, 20_000);
 }
 

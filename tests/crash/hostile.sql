@@ -20,6 +20,8 @@ SELECT count(facesign.outcome(doc, 'liveness_detection')) AS outcomes FROM hosti
 SELECT count(*) AS phrases FROM hostile, LATERAL facesign.transcript(doc);
 SELECT count((facesign.risk_signals(doc)).liveness) AS risk_signals FROM hostile;
 SELECT count((facesign.session_summary(doc)).id) AS summaries FROM hostile;
+-- storage_refusal reasons without raising (assert_storable raises the same refusal by design).
+SELECT count(facesign.storage_refusal(doc)) AS refusals FROM hostile;
 -- merge_session: each document with itself, with a plain session, and with the next document
 -- (by label) where their ids do not differ (two different ids are a clean error).
 SELECT count(facesign.merge_session(doc, doc)) AS merged_with_itself FROM hostile;
