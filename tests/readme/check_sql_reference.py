@@ -1,8 +1,10 @@
-"""Checks the README's table of SQL functions against the installed extension: every function
-of schema facesign is in the table with the same arguments and result (result columns by name
-for set-returning functions), and the table names no function the extension lacks.
+"""Checks the docs' table of SQL functions (docs/sql.md) against the installed extension:
+every function of schema facesign is in the table with the same arguments and result (result
+columns by name for set-returning functions), and the table names no function the extension
+lacks. The table's rows are read from the markdown file given as the only argument: every line
+that starts `| `facesign.name(args) → result``.
 
-Usage: psql -XAt -F '|' -c "<the catalog query below>" | python3 tests/readme/check_sql_reference.py README.md
+Usage: psql -XAt -F '|' -c "<the catalog query below>" | python3 tests/readme/check_sql_reference.py docs/sql.md
 """
 import re
 import sys
@@ -21,9 +23,9 @@ def normalise_result(result: str) -> str:
     return result
 
 
-def readme_functions(readme: str) -> dict:
+def documented_functions(markdown: str) -> dict:
     functions = {}
-    for line in open(readme, encoding="utf-8"):
+    for line in open(markdown, encoding="utf-8"):
         match = re.match(r"\| `facesign\.(\w+)\(([^)]*)\) → ([^`]+)`", line)
         if match:
             name, arguments, result = match.groups()
@@ -32,7 +34,11 @@ def readme_functions(readme: str) -> dict:
 
 
 def main() -> int:
-    documented = readme_functions(sys.argv[1])
+    if len(sys.argv) != 2:
+        print("usage: ... | python3 tests/readme/check_sql_reference.py docs/sql.md", file=sys.stderr)
+        return 2
+    doc = sys.argv[1]
+    documented = documented_functions(doc)
     installed = {}
     for row in sys.stdin.read().splitlines():
         if row.strip():
@@ -41,11 +47,11 @@ def main() -> int:
     problems = []
     for name, signature in sorted(installed.items()):
         if name not in documented:
-            problems.append(f"facesign.{name}({signature[0]}) → {signature[1]} is not in the README's table")
+            problems.append(f"facesign.{name}({signature[0]}) → {signature[1]} is not in {doc}'s table")
         elif documented[name] != signature:
-            problems.append(f"facesign.{name}: the README says {documented[name]}, the extension has {signature}")
+            problems.append(f"facesign.{name}: {doc} says {documented[name]}, the extension has {signature}")
     for name in sorted(set(documented) - set(installed)):
-        problems.append(f"the README documents facesign.{name}, which the extension does not have")
+        problems.append(f"{doc} documents facesign.{name}, which the extension does not have")
     checks = len(installed) + len(documented)
     if not installed:
         problems.append("no functions read from the catalog: is the extension installed?")
