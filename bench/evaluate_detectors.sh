@@ -7,6 +7,8 @@
 # detector.
 #
 # Usage: bench/evaluate_detectors.sh [SESSIONS] [SEED ...]
+# Benchmarks measure the optimised `ci` profile (thin LTO), not the tests' `quick` one.
+export FACESIGN_PROFILE="${FACESIGN_PROFILE:-ci}"
 source "$(dirname "$0")/../scripts/common.sh"
 cd "$ROOT"
 SESSIONS="${1:-100000}"

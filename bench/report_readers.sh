@@ -3,6 +3,8 @@
 # plain SQL (tests/handwritten/readers.sql) and behind pgrx's text-based JsonB, with the
 # detoast floor, on the same sessions, in the same run.
 # Usage: bench/report_readers.sh [SESSIONS]   (default 50000)
+# Benchmarks measure the optimised `ci` profile (thin LTO), not the tests' `quick` one.
+export FACESIGN_PROFILE="${FACESIGN_PROFILE:-ci}"
 source "$(dirname "$0")/../scripts/common.sh"
 cd "$ROOT"
 ROWS="${1:-50000}"

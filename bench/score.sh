@@ -11,6 +11,8 @@
 # of NDJSON each, which the export reads in creation order and so wants in the page cache; a
 # 64 GB file read that way from disk takes an hour), each exported and its NDJSON deleted, the
 # parts' Parquet files then gathered into one dataset: about 3 minutes per part here.
+# Benchmarks measure the optimised `ci` profile (thin LTO), not the tests' `quick` one.
+export FACESIGN_PROFILE="${FACESIGN_PROFILE:-ci}"
 source "$(dirname "$0")/../scripts/common.sh"
 cd "$ROOT"
 SESSIONS="${1:-10000000}"

@@ -10,8 +10,8 @@ PGRX_VERSION=0.18.0
 # cargo-fuzz for the fuzz targets in fuzz/ (builds with stable rustc 1.95; see setup_fuzz).
 CARGO_FUZZ_VERSION=0.13.1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/facesign/target}"
-# Optimised but without fat LTO's long link: what the tests and benchmarks build.
-CARGO_PROFILE="${FACESIGN_PROFILE:-ci}"
+# What the demo and the tests build (see Cargo.toml); the benchmarks set FACESIGN_PROFILE=ci.
+CARGO_PROFILE="${FACESIGN_PROFILE:-quick}"
 
 step() { CURRENT_STEP="$*"; printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 fail() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -109,10 +109,18 @@ setup_chromium() {
   fi
 }
 
+# Builds the facesign-analytics command (announcing it: a first build compiles polars) and
+# sets ANALYTICS to its path.
+build_analytics() {
+  step "Building facesign-analytics (profile $CARGO_PROFILE; the first build on a new machine takes about 15 minutes, later ones seconds)"
+  (cd "$ROOT" && cargo build -q -p facesign-analytics --profile "$CARGO_PROFILE")
+  ANALYTICS="$CARGO_TARGET_DIR/$CARGO_PROFILE/facesign-analytics"
+}
+
 # Builds the extension and installs it into Debian's PostgreSQL 15.
 # Arguments go to cargo (bench/report_readers.sh adds `--features text-jsonb-baseline`).
 install_extension() {
-  step "Building and installing the facesign extension (profile $CARGO_PROFILE) $*"
+  step "Building and installing the facesign extension (profile $CARGO_PROFILE; a first build takes about 3 minutes) $*"
   (cd "$ROOT" && cargo pgrx install -p facesign --profile "$CARGO_PROFILE" --pg-config "$PG_CONFIG" "$@") \
     | grep -vE 'Copying|Writing|Discovered|Installing|Running|Using|Building' || true
   [ -f "$("$PG_CONFIG" --sharedir)/extension/facesign.control" ] \

@@ -80,12 +80,13 @@ step "Node outcomes of the deepfake session (facesign.node_outcomes)"
 psql_db -d "$DB" -c "SELECT n.* FROM sessions s CROSS JOIN LATERAL facesign.node_outcomes(s.session) AS n
   WHERE s.id = 'Qz81mNa0PwX3kT5vLc2R'"
 
-step "Generating a synthetic corpus of $SESSIONS sessions (facesign-analytics generate) and loading it (facesign-analytics load)"
-(cd "$ROOT" && cargo build -q -p facesign-analytics --profile "$CARGO_PROFILE")
-ANALYTICS="$CARGO_TARGET_DIR/$CARGO_PROFILE/facesign-analytics"
+build_analytics
 # What the demo writes (outside the cluster's own folder): .facesign/ of the checkout, where
-# the notebooks look by default.
+# the notebooks look by default; .facesign/bin/ links the command it built.
 DATA="$ROOT/.facesign"
+mkdir -p "$DATA/bin"
+ln -sfn "$ANALYTICS" "$DATA/bin/facesign-analytics"
+step "Generating a synthetic corpus of $SESSIONS sessions (facesign-analytics generate) and loading it (facesign-analytics load)"
 CORPUS="$DATA/corpus"
 "$ANALYTICS" generate --seed 1 --sessions "$SESSIONS" --out "$CORPUS"
 PGDATABASE="$DB" "$ANALYTICS" load --input "$CORPUS/sessions.ndjson"

@@ -4,7 +4,11 @@
 //! risk scores with their reasons and anomaly findings over the export ([`score`]).
 
 pub mod connect;
+pub mod dataset;
 pub mod export;
 pub mod generate;
 pub mod load;
+pub mod ndjson;
+pub mod risk;
 pub mod score;
+pub mod sql_names;

@@ -7,10 +7,13 @@
 
 use std::io::BufRead;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use bytes::{BufMut, BytesMut};
 use futures_util::SinkExt;
 use tokio_postgres::Client;
+
+use crate::ndjson::{self, NulPolicy};
+use crate::sql_names::quote_table;
 
 /// The reference schema, applied when loading into the default table.
 const SESSIONS_TABLE_SQL: &str = include_str!("../../sql/sessions_table.sql");
@@ -21,7 +24,8 @@ pub struct LoadSummary {
     pub inserted: u64,
     pub updated: u64,
     pub unchanged: u64,
-    /// (line number, reason)
+    /// (line number, reason), in line order: the lines we refused before sending them, and
+    /// those PostgreSQL refused, with its message.
     pub rejected: Vec<(u64, String)>,
 }
 
@@ -29,48 +33,39 @@ pub struct LoadOptions {
     /// Target table; `sessions` (the reference schema, created when missing) by default.
     pub table: String,
     pub batch: usize,
+    /// What to do with strings holding `\u0000`.
+    pub nul: NulPolicy,
 }
 
-/// A line ready to load.
+impl LoadOptions {
+    /// Into `table`, in batches of `batch`, refusing `\u0000`.
+    pub fn new(table: &str, batch: usize) -> Self {
+        LoadOptions { table: table.to_owned(), batch, nul: NulPolicy::Reject }
+    }
+}
+
+/// A session ready to store: one line, or several lines holding snapshots of one session
+/// (merged before they are sent).
 pub struct Checked {
-    pub line: u64,
+    /// The lines it came from.
+    pub lines: Vec<u64>,
     pub id: String,
     /// The session object's JSON text (unwrapped from `{session, clientSecret}`).
     pub session: String,
 }
 
-/// Quotes an identifier, allowing `schema.table`.
-pub fn quote_table(name: &str) -> Result<String> {
-    if name.is_empty() || name.split('.').count() > 2 {
-        bail!("--table must be a table name, optionally schema-qualified, not {name:?}");
-    }
-    Ok(name.split('.').map(|p| format!("\"{}\"", p.replace('"', "\"\""))).collect::<Vec<_>>().join("."))
-}
-
-/// The session on a line, or why it cannot be loaded. Checks what the reference table's
-/// CHECK would refuse (an invalid array flow) here, with the library's validator, so one bad
-/// session does not fail its whole batch.
-fn check_line(number: u64, line: &str) -> std::result::Result<Checked, String> {
-    let value: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
-    // A GET /sessions/{id} response wraps the session.
-    let wrapped = matches!(value.get("session"), Some(inner) if inner.is_object());
-    let session = if wrapped { &value["session"] } else { &value };
-    if !session.is_object() {
-        return Err("not a Session object".into());
-    }
-    let Some(id) = session.get("id").and_then(|id| id.as_str()).filter(|id| !id.is_empty()) else {
-        return Err("the session has no string \"id\"".into());
+/// The session on a line, or why it cannot be stored ([`ndjson::session_of_line`]: what the
+/// reference table would refuse is refused here, so one bad session does not fail a batch).
+fn check_line(number: u64, line: &[u8], nul: NulPolicy) -> std::result::Result<Checked, String> {
+    let read = ndjson::session_of_line(line, nul)?;
+    let id = read.session["id"].as_str().unwrap_or_default().to_owned();
+    let session = if read.text_is_session {
+        // Checked to be UTF-8 by session_of_line.
+        String::from_utf8_lossy(line).into_owned()
+    } else {
+        read.session.to_string()
     };
-    if let Some(flow) = session.pointer("/settings/flow").filter(|f| f.is_array()) {
-        if !facesign_core::flow::flow_is_valid(flow) {
-            return Err("its flow is not valid (facesign.validate_flow says why)".into());
-        }
-    }
-    Ok(Checked {
-        line: number,
-        id: id.to_owned(),
-        session: if wrapped { session.to_string() } else { line.to_owned() },
-    })
+    Ok(Checked { lines: vec![number], id, session })
 }
 
 /// Appends `text` as a COPY text-format field.
@@ -103,7 +98,7 @@ async fn copy_rows(
     tx: &tokio_postgres::Transaction<'_>,
     statement: &str,
     rows: impl Iterator<Item = BytesMut>,
-) -> Result<()> {
+) -> std::result::Result<(), tokio_postgres::Error> {
     let sink = tx.copy_in(statement).await?;
     futures_util::pin_mut!(sink);
     let mut buf = BytesMut::with_capacity(1 << 20);
@@ -121,7 +116,7 @@ async fn copy_rows(
 /// Merges the snapshots of one session that share a batch, with the same rule the server
 /// applies to stored sessions (so the batch's order does not matter either).
 fn merge_duplicates(batch: &mut Vec<Checked>) -> Result<()> {
-    batch.sort_by(|a, b| a.id.cmp(&b.id).then(a.line.cmp(&b.line)));
+    batch.sort_by(|a, b| a.id.cmp(&b.id).then(a.lines.cmp(&b.lines)));
     let mut merged: Vec<Checked> = Vec::with_capacity(batch.len());
     for next in batch.drain(..) {
         match merged.last_mut() {
@@ -130,6 +125,7 @@ fn merge_duplicates(batch: &mut Vec<Checked>) -> Result<()> {
                 let b: serde_json::Value = serde_json::from_str(&next.session)?;
                 let both = facesign_core::merge_session::merge_session(&a, &b)?;
                 kept.session = both.to_value().to_string();
+                kept.lines.extend(next.lines);
             }
             _ => merged.push(next),
         }
@@ -149,20 +145,26 @@ fn merge_stored_sql(table: &str) -> String {
     )
 }
 
-async fn load_batch(
+/// What storing a group of sessions did.
+#[derive(Default)]
+struct Stored {
+    inserted: u64,
+    updated: u64,
+    unchanged: u64,
+}
+
+/// Stores `group` in one transaction: new sessions by COPY, stored ones merged.
+async fn store_group(
     client: &mut Client,
     table: &str,
-    batch: &mut Vec<Checked>,
-    summary: &mut LoadSummary,
-) -> Result<()> {
-    merge_duplicates(batch)?;
+    group: &[Checked],
+) -> std::result::Result<Stored, tokio_postgres::Error> {
     let tx = client.transaction().await?;
     // Which of these sessions are stored already.
-    let ids: Vec<&str> = batch.iter().map(|c| c.id.as_str()).collect();
+    let ids: Vec<&str> = group.iter().map(|c| c.id.as_str()).collect();
     let stored: std::collections::HashSet<String> = tx
         .query(format!("SELECT id FROM {table} WHERE id = ANY($1)").as_str(), &[&ids])
-        .await
-        .with_context(|| format!("reading {table}"))?
+        .await?
         .into_iter()
         .map(|r| r.get(0))
         .collect();
@@ -174,26 +176,84 @@ async fn load_batch(
     };
     // New sessions go straight into the table: the generated columns and the CHECK read each
     // document while it is still in memory, before PostgreSQL compresses it.
-    let new: Vec<&Checked> = batch.iter().filter(|c| !stored.contains(&c.id)).collect();
+    let new: Vec<&Checked> = group.iter().filter(|c| !stored.contains(&c.id)).collect();
     if !new.is_empty() {
-        copy_rows(&tx, &format!("COPY {table} (session) FROM STDIN"), new.iter().map(|c| encode(c)))
-            .await
-            .with_context(|| format!("copying into {table} (is another load writing the same sessions?)"))?;
+        copy_rows(&tx, &format!("COPY {table} (session) FROM STDIN"), new.iter().map(|c| encode(c))).await?;
     }
     // Stored sessions: merged with what arrived, rewritten only where that adds something.
     let (ids, sessions): (Vec<&str>, Vec<&str>) =
-        batch.iter().filter(|c| stored.contains(&c.id)).map(|c| (c.id.as_str(), c.session.as_str())).unzip();
+        group.iter().filter(|c| stored.contains(&c.id)).map(|c| (c.id.as_str(), c.session.as_str())).unzip();
     let updated = if ids.is_empty() {
         0
     } else {
-        tx.execute(merge_stored_sql(table).as_str(), &[&ids, &sessions])
-            .await
-            .with_context(|| format!("merging into {table} (facesign.merge_session)"))?
+        tx.execute(merge_stored_sql(table).as_str(), &[&ids, &sessions]).await?
     };
     tx.commit().await?;
-    summary.inserted += new.len() as u64;
-    summary.updated += updated;
-    summary.unchanged += (batch.len() - new.len()) as u64 - updated;
+    Ok(Stored { inserted: new.len() as u64, updated, unchanged: (group.len() - new.len()) as u64 - updated })
+}
+
+/// True for an error PostgreSQL raised about the data of some row (a data exception, an
+/// integrity constraint, a limit such as the btree entry size, a trigger's RAISE, a function's
+/// error): storing the other rows without it can succeed. Anything else (a lost connection, a
+/// missing table or privilege, a syntax error) would fail every row alike and ends the load.
+fn refused_by_a_row(e: &tokio_postgres::Error) -> Option<&tokio_postgres::error::DbError> {
+    let db = e.as_db_error()?;
+    let class = &db.code().code()[..2];
+    matches!(class, "22" | "23" | "2F" | "38" | "39" | "54" | "P0").then_some(db)
+}
+
+/// PostgreSQL's own words for a refused session: its message, SQLSTATE and constraint. Not its
+/// DETAIL, which for a CHECK repeats the whole row, personal data and all.
+fn postgres_reason(db: &tokio_postgres::error::DbError) -> String {
+    let mut reason = format!("PostgreSQL refused it: {} (SQLSTATE {}", db.message(), db.code().code());
+    if let Some(constraint) = db.constraint() {
+        reason.push_str(&format!(", constraint {constraint}"));
+    }
+    reason.push(')');
+    reason
+}
+
+/// Stores a batch. When PostgreSQL refuses it for a row's sake, the batch is retried in halves
+/// down to single sessions, so every storable session is stored and each refused one is named
+/// with PostgreSQL's message (about 2·log2(batch) extra transactions per refused session).
+async fn load_batch(
+    client: &mut Client,
+    table: &str,
+    batch: &mut Vec<Checked>,
+    summary: &mut LoadSummary,
+) -> Result<()> {
+    merge_duplicates(batch)?;
+    let mut pending: Vec<Vec<Checked>> = vec![std::mem::take(batch)];
+    while let Some(group) = pending.pop() {
+        let mut outcome = store_group(client, table, &group).await;
+        if group.len() == 1 && outcome.as_ref().is_err_and(|e| refused_by_a_row(e).is_some()) {
+            // Once more: another writer may have stored this session since we looked (a unique
+            // violation); the second try merges into that row instead.
+            outcome = store_group(client, table, &group).await;
+        }
+        match outcome {
+            Ok(stored) => {
+                summary.inserted += stored.inserted;
+                summary.updated += stored.updated;
+                summary.unchanged += stored.unchanged;
+            }
+            Err(e) => match refused_by_a_row(&e) {
+                Some(db) if group.len() == 1 => {
+                    let reason = postgres_reason(db);
+                    for &line in &group[0].lines {
+                        summary.rejected.push((line, reason.clone()));
+                    }
+                }
+                Some(_) => {
+                    let mut first = group;
+                    let second = first.split_off(first.len() / 2);
+                    pending.push(second);
+                    pending.push(first);
+                }
+                None => return Err(e).with_context(|| format!("storing sessions in {table}")),
+            },
+        }
+    }
     Ok(())
 }
 
@@ -208,16 +268,18 @@ pub async fn load(
     prepare(client, options).await?;
     let mut summary = LoadSummary::default();
     let mut batch: Vec<Checked> = Vec::with_capacity(options.batch);
-    for (i, line) in input.lines().enumerate() {
-        let number = i as u64 + 1;
-        let line = line.with_context(|| format!("reading line {number}"))?;
+    let mut lines = ndjson::LineReader::new(input);
+    while let Some(ndjson::Line { number, content, .. }) = lines.next_line().context("reading the input")? {
         summary.lines = number;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match check_line(number, &line) {
-            Ok(checked) => batch.push(checked),
-            Err(reason) => summary.rejected.push((number, reason)),
+        match content {
+            ndjson::RawLine::TooLong(bytes) => {
+                summary.rejected.push((number, ndjson::too_long_reason(bytes)))
+            }
+            ndjson::RawLine::Text(text) if text.iter().all(u8::is_ascii_whitespace) => continue,
+            ndjson::RawLine::Text(text) => match check_line(number, text, options.nul) {
+                Ok(checked) => batch.push(checked),
+                Err(reason) => summary.rejected.push((number, reason)),
+            },
         }
         if batch.len() >= options.batch {
             load_batch(client, &table, &mut batch, &mut summary).await?;
@@ -239,16 +301,17 @@ mod tests {
 
     #[test]
     fn lines_are_checked_and_unwrapped() {
-        let ok = check_line(1, "{\"id\": \"abc\", \"status\": \"inProgress\"}").unwrap();
+        let check = |n: u64, line: &str| check_line(n, line.as_bytes(), NulPolicy::Reject);
+        let ok = check(1, "{\"id\": \"abc\", \"status\": \"inProgress\"}").unwrap();
         assert_eq!(ok.id, "abc");
-        let unwrapped = check_line(2, "{\"session\": {\"id\": \"abc\"}, \"clientSecret\": {}}").unwrap();
+        let unwrapped = check(2, "{\"session\": {\"id\": \"abc\"}, \"clientSecret\": {}}").unwrap();
         assert_eq!(unwrapped.session, "{\"id\":\"abc\"}");
-        assert!(check_line(3, "{\"id\": \"\"}").err().unwrap().contains("id"));
-        assert!(check_line(4, "[1, 2]").err().unwrap().contains("Session"));
-        assert!(check_line(5, "{\"id\": \"x\"").err().unwrap().starts_with("not JSON"));
+        assert!(check(3, "{\"id\": \"\"}").err().unwrap().contains("id"));
+        assert!(check(4, "[1, 2]").err().unwrap().contains("Session"));
+        assert!(check(5, "{\"id\": \"x\"").err().unwrap().starts_with("truncated JSON"));
         let loop_flow =
             r#"{"id": "x", "settings": {"flow": [{"id": "s", "type": "start", "outcome": "s"}]}}"#;
-        assert!(check_line(6, loop_flow).err().unwrap().contains("flow"));
+        assert!(check(6, loop_flow).err().unwrap().contains("flow"));
     }
 
     #[test]
@@ -266,7 +329,7 @@ mod tests {
         for rotation in 0..lines.len() {
             let mut batch: Vec<Checked> = (0..lines.len())
                 .map(|i| (i + rotation) % lines.len())
-                .map(|i| check_line(i as u64, lines[i]).unwrap())
+                .map(|i| check_line(i as u64, lines[i].as_bytes(), NulPolicy::Reject).unwrap())
                 .collect();
             merge_duplicates(&mut batch).unwrap();
             assert_eq!(batch.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
@@ -279,12 +342,5 @@ mod tests {
         let mut buf = BytesMut::new();
         copy_field(&mut buf, "a\\\"b\tc\nd");
         assert_eq!(&buf[..], b"a\\\\\"b\\tc\\nd");
-    }
-
-    #[test]
-    fn table_names_are_quoted() {
-        assert_eq!(quote_table("sessions").unwrap(), "\"sessions\"");
-        assert_eq!(quote_table("raw.Sessions").unwrap(), "\"raw\".\"Sessions\"");
-        assert!(quote_table("a.b.c").is_err());
     }
 }

@@ -77,6 +77,8 @@ SELECT facesign.merge_session(d, '{"id": "s"}') = d AS deep_value_unchanged
 FROM (SELECT ('{"id": "s", "deep": ' || repeat('[', 5000) || repeat(']', 5000) || '}')::jsonb AS d) AS deep;
 \set VERBOSITY terse
 SELECT facesign.merge_session('{"id": "a"}', '{"id": "b"}');
+-- Bad input, not a server fault: invalid_parameter_value (22023), never internal_error (XX000).
+\echo :SQLSTATE
 \set VERBOSITY default
 
 -- The reference schema: upsert_session stores every order of the five fetches the same way.

@@ -18,10 +18,9 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
-use super::rows::{
-    FlowEdgeRow, NodeOutcomeRow, PhraseRow, SessionRow, BOOL_SIGNALS, FLOAT_SIGNALS, INT_SIGNALS,
-    TEXT_SIGNALS,
-};
+use facesign_core::report::risk_signals::{SignalKind, SIGNALS};
+
+use super::rows::{FlowEdgeRow, NodeOutcomeRow, PhraseRow, SessionRow};
 
 const BATCH_ROWS: usize = 64 * 1024;
 const ROW_GROUP_ROWS: usize = 256 * 1024;
@@ -29,6 +28,17 @@ const FILE_ROWS: usize = 1024 * 1024;
 
 fn timestamp() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+/// The Arrow type of a kind of risk signal.
+pub fn arrow_type(kind: SignalKind) -> DataType {
+    match kind {
+        SignalKind::Text => DataType::Utf8,
+        SignalKind::Float => DataType::Float64,
+        SignalKind::Int => DataType::Int32,
+        SignalKind::BigInt => DataType::Int64,
+        SignalKind::Bool => DataType::Boolean,
+    }
 }
 
 /// A row type with a fixed Arrow schema.
@@ -68,11 +78,7 @@ impl ArrowRows for SessionRow {
             Field::new("node_reports", DataType::Int32, true),
             Field::new("transcript_turns", DataType::Int32, true),
         ];
-        fields.extend(TEXT_SIGNALS.iter().map(|n| Field::new(*n, DataType::Utf8, true)));
-        fields.extend(FLOAT_SIGNALS.iter().map(|n| Field::new(*n, DataType::Float64, true)));
-        fields.extend(INT_SIGNALS.iter().map(|n| Field::new(*n, DataType::Int32, true)));
-        fields.extend(BOOL_SIGNALS.iter().map(|n| Field::new(*n, DataType::Boolean, true)));
-        fields.push(Field::new("asn", DataType::Int64, true));
+        fields.extend(SIGNALS.iter().map(|s| Field::new(s.column, arrow_type(s.kind), true)));
         Arc::new(Schema::new(fields))
     }
 
@@ -90,25 +96,28 @@ impl ArrowRows for SessionRow {
             ints(rows.iter().map(|r| r.node_reports)),
             ints(rows.iter().map(|r| r.transcript_turns)),
         ];
-        for i in 0..TEXT_SIGNALS.len() {
-            columns.push(strings(rows.iter().map(|r| r.texts[i].as_deref())));
+        for (i, signal) in SIGNALS.iter().enumerate() {
+            let cells = rows.iter().map(|r| &r.signals[i]);
+            columns.push(match signal.kind {
+                SignalKind::Text => strings(cells.map(|c| c.text())),
+                SignalKind::Float => {
+                    let mut b = Float64Builder::new();
+                    cells.for_each(|c| b.append_option(c.float()));
+                    Arc::new(b.finish())
+                }
+                SignalKind::Int => ints(cells.map(|c| c.int())),
+                SignalKind::BigInt => {
+                    let mut b = Int64Builder::new();
+                    cells.for_each(|c| b.append_option(c.big_int()));
+                    Arc::new(b.finish())
+                }
+                SignalKind::Bool => {
+                    let mut b = BooleanBuilder::new();
+                    cells.for_each(|c| b.append_option(c.bool()));
+                    Arc::new(b.finish())
+                }
+            });
         }
-        for i in 0..FLOAT_SIGNALS.len() {
-            let mut b = Float64Builder::new();
-            rows.iter().for_each(|r| b.append_option(r.floats[i]));
-            columns.push(Arc::new(b.finish()));
-        }
-        for i in 0..INT_SIGNALS.len() {
-            columns.push(ints(rows.iter().map(|r| r.ints[i])));
-        }
-        for i in 0..BOOL_SIGNALS.len() {
-            let mut b = BooleanBuilder::new();
-            rows.iter().for_each(|r| b.append_option(r.bools[i]));
-            columns.push(Arc::new(b.finish()));
-        }
-        let mut b = Int64Builder::new();
-        rows.iter().for_each(|r| b.append_option(r.asn));
-        columns.push(Arc::new(b.finish()));
         RecordBatch::try_new(Self::schema(), columns).expect("columns match the schema")
     }
 }

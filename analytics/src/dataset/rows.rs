@@ -3,6 +3,7 @@
 //! database, so both export paths give the same rows).
 
 use facesign_core::flow::flow_edges;
+use facesign_core::report::risk_signals::{SignalKind, SignalValue, SIGNALS};
 use facesign_core::report::{node_outcomes, risk_signals, session_summary, transcript};
 use serde_json::Value;
 
@@ -13,7 +14,7 @@ pub fn micros(ms: Option<f64>) -> Option<i64> {
 }
 
 /// One row of `sessions/`: the session summary and its risk signals.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRow {
     pub id: Option<String>,
     pub status: Option<String>,
@@ -26,38 +27,115 @@ pub struct SessionRow {
     pub flow_nodes: Option<i32>,
     pub node_reports: Option<i32>,
     pub transcript_turns: Option<i32>,
-    pub texts: [Option<String>; TEXT_SIGNALS.len()],
-    pub floats: [Option<f64>; FLOAT_SIGNALS.len()],
-    pub ints: [Option<i32>; INT_SIGNALS.len()],
-    pub bools: [Option<bool>; BOOL_SIGNALS.len()],
-    pub asn: Option<i64>,
+    /// The risk signals, in the order of core's signal list ([`SIGNALS`]).
+    pub signals: [SignalCell; SIGNALS.len()],
 }
 
-/// The risk signals by column type, in the order the Parquet schema lists them.
-pub const TEXT_SIGNALS: [&str; 18] = [
-    "liveness",
-    "recognition",
-    "face_scan",
-    "face_compare",
-    "document_scan",
-    "two_factor",
-    "deepfake_verdict",
-    "real_person",
-    "sex",
-    "video_status",
-    "country",
-    "city",
-    "time_zone",
-    "browser",
-    "browser_version",
-    "os",
-    "platform",
-    "report_lang",
+impl Default for SessionRow {
+    fn default() -> Self {
+        SessionRow {
+            id: None,
+            status: None,
+            created_at: None,
+            started_at: None,
+            finished_at: None,
+            client_reference_id: None,
+            zone: None,
+            lang: None,
+            flow_nodes: None,
+            node_reports: None,
+            transcript_turns: None,
+            signals: SIGNALS.map(|s| SignalCell::null(s.kind)),
+        }
+    }
+}
+
+impl SessionRow {
+    /// The signal exported as `column`; `None` when no signal is.
+    pub fn signal(&self, column: &str) -> Option<&SignalCell> {
+        SIGNALS.iter().position(|s| s.column == column).map(|i| &self.signals[i])
+    }
+}
+
+/// The columns of `sessions/` before the risk signals: the session summary.
+pub const SUMMARY_COLUMNS: [&str; 11] = [
+    "session_id",
+    "status",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "client_reference_id",
+    "zone",
+    "lang",
+    "flow_nodes",
+    "node_reports",
+    "transcript_turns",
 ];
-pub const FLOAT_SIGNALS: [&str; 4] = ["face_similarity", "deepfake_score", "latitude", "longitude"];
-pub const INT_SIGNALS: [&str; 5] =
-    ["age_min", "age_max", "video_suspicious", "video_high_risk", "accuracy_radius_km"];
-pub const BOOL_SIGNALS: [&str; 3] = ["anonymizer", "is_mobile", "is_bot"];
+
+/// A risk signal's value as a row holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SignalCell {
+    Text(Option<String>),
+    Float(Option<f64>),
+    Int(Option<i32>),
+    BigInt(Option<i64>),
+    Bool(Option<bool>),
+}
+
+impl SignalCell {
+    /// NULL of a kind.
+    pub fn null(kind: SignalKind) -> SignalCell {
+        match kind {
+            SignalKind::Text => SignalCell::Text(None),
+            SignalKind::Float => SignalCell::Float(None),
+            SignalKind::Int => SignalCell::Int(None),
+            SignalKind::BigInt => SignalCell::BigInt(None),
+            SignalKind::Bool => SignalCell::Bool(None),
+        }
+    }
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            SignalCell::Text(v) => v.as_deref(),
+            _ => None,
+        }
+    }
+    pub fn float(&self) -> Option<f64> {
+        match self {
+            SignalCell::Float(v) => *v,
+            _ => None,
+        }
+    }
+    pub fn int(&self) -> Option<i32> {
+        match self {
+            SignalCell::Int(v) => *v,
+            _ => None,
+        }
+    }
+    pub fn big_int(&self) -> Option<i64> {
+        match self {
+            SignalCell::BigInt(v) => *v,
+            _ => None,
+        }
+    }
+    pub fn bool(&self) -> Option<bool> {
+        match self {
+            SignalCell::Bool(v) => *v,
+            _ => None,
+        }
+    }
+}
+
+impl From<SignalValue<'_>> for SignalCell {
+    fn from(value: SignalValue<'_>) -> Self {
+        match value {
+            SignalValue::Text(v) => SignalCell::Text(owned(v)),
+            SignalValue::Float(v) => SignalCell::Float(v),
+            SignalValue::Int(v) => SignalCell::Int(v),
+            SignalValue::BigInt(v) => SignalCell::BigInt(v),
+            SignalValue::Bool(v) => SignalCell::Bool(v),
+        }
+    }
+}
 
 /// One row of `node_outcomes/`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -128,31 +206,7 @@ pub fn rows_of(doc: &Value) -> SessionRows {
         flow_nodes: s.flow_nodes,
         node_reports: s.node_reports,
         transcript_turns: s.transcript_turns,
-        texts: [
-            r.liveness,
-            r.recognition,
-            r.face_scan,
-            r.face_compare,
-            r.document_scan,
-            r.two_factor,
-            r.deepfake_verdict,
-            r.real_person,
-            r.sex,
-            r.video_status,
-            r.country,
-            r.city,
-            r.time_zone,
-            r.browser,
-            r.browser_version,
-            r.os,
-            r.platform,
-            r.lang,
-        ]
-        .map(owned),
-        floats: [r.face_similarity, r.deepfake_score, r.latitude, r.longitude],
-        ints: [r.age_min, r.age_max, r.video_suspicious, r.video_high_risk, r.accuracy_radius_km],
-        bools: [r.anonymizer, r.is_mobile, r.is_bot],
-        asn: r.asn,
+        signals: r.values().map(SignalCell::from),
     };
     let nodes = node_outcomes(doc)
         .into_iter()

@@ -11,7 +11,7 @@ use tokio_postgres::binary_copy::BinaryCopyOutStream;
 use tokio_postgres::types::{FromSql, Type};
 use tokio_postgres::Client;
 
-use super::parquet_out::{partition_of, DEFAULT_PARTITION};
+use crate::dataset::parquet::{partition_of, DEFAULT_PARTITION};
 
 /// The partition folder of a `YYYY-MM-DD` day (or of no day).
 fn partition_of_day(day: Option<String>) -> String {
@@ -21,11 +21,9 @@ fn partition_of_day(day: Option<String>) -> String {
     }
 }
 use super::redact::{Provided, Redaction};
-use super::rows::{
-    FlowEdgeRow, NodeOutcomeRow, PhraseRow, SessionRow, BOOL_SIGNALS, FLOAT_SIGNALS, INT_SIGNALS,
-    TEXT_SIGNALS,
-};
 use super::{ExportSummary, Run};
+use crate::dataset::rows::{FlowEdgeRow, NodeOutcomeRow, PhraseRow, SessionRow, SignalCell, SUMMARY_COLUMNS};
+use facesign_core::report::risk_signals::{SignalKind, SIGNALS};
 
 /// A `timestamptz` as Unix epoch microseconds (PostgreSQL sends microseconds since 2000).
 struct Micros(i64);
@@ -57,6 +55,17 @@ async fn binary_rows(
     ))
 }
 
+/// The binary COPY type of a kind of risk signal.
+fn copy_type(kind: SignalKind) -> Type {
+    match kind {
+        SignalKind::Text => Type::TEXT,
+        SignalKind::Float => Type::FLOAT8,
+        SignalKind::Int => Type::INT4,
+        SignalKind::BigInt => Type::INT8,
+        SignalKind::Bool => Type::BOOL,
+    }
+}
+
 /// `FROM <table> s` with the summary (`ss`) of each session, in the order both export paths use.
 fn from(table: &str) -> String {
     format!("FROM {table} AS s CROSS JOIN LATERAL facesign.session_summary(s.session) AS ss")
@@ -84,7 +93,7 @@ pub async fn export(
     redaction: Option<Redaction>,
     mut progress: impl FnMut(u64),
 ) -> Result<ExportSummary> {
-    let table = crate::load::quote_table(table)?;
+    let table = crate::sql_names::quote_table(table)?;
     let redacting = redaction.is_some();
     let mut run = Run::start(out, redaction)?;
     let tx = client
@@ -133,24 +142,14 @@ pub async fn export(
     };
     let order = format!("{filter} ORDER BY ss.created_at, ss.id COLLATE \"C\"");
 
-    // sessions/
-    let texts: Vec<String> = TEXT_SIGNALS
-        .iter()
-        .map(|c| if *c == "report_lang" { "r.lang".into() } else { format!("r.{c}") })
-        .collect();
-    let others: Vec<String> = FLOAT_SIGNALS
-        .iter()
-        .chain(INT_SIGNALS.iter())
-        .chain(BOOL_SIGNALS.iter())
-        .map(|c| format!("r.{c}"))
-        .collect();
+    // sessions/: the summary, then every risk signal of core's list.
+    let signals: Vec<String> = SIGNALS.iter().map(|s| format!("r.{}", s.name)).collect();
     let query = format!(
         "COPY (SELECT ss.id, ss.status, ss.created_at, ss.started_at, ss.finished_at, ss.client_reference_id, ss.zone, \
-         ss.lang, ss.flow_nodes, ss.node_reports, ss.transcript_turns, {}, {}, r.asn {} \
+         ss.lang, ss.flow_nodes, ss.node_reports, ss.transcript_turns, {} {} \
          CROSS JOIN LATERAL facesign.risk_signals(s.session) AS r {order}) \
          TO STDOUT (FORMAT binary)",
-        texts.join(", "),
-        others.join(", "),
+        signals.join(", "),
         from(&table)
     );
     let mut types = vec![
@@ -164,19 +163,11 @@ pub async fn export(
         Type::TEXT,
     ];
     types.extend([Type::INT4; 3]);
-    types.extend(std::iter::repeat_n(Type::TEXT, TEXT_SIGNALS.len()));
-    types.extend(std::iter::repeat_n(Type::FLOAT8, FLOAT_SIGNALS.len()));
-    types.extend(std::iter::repeat_n(Type::INT4, INT_SIGNALS.len()));
-    types.extend(std::iter::repeat_n(Type::BOOL, BOOL_SIGNALS.len()));
-    types.push(Type::INT8);
+    debug_assert_eq!(types.len(), SUMMARY_COLUMNS.len());
+    types.extend(SIGNALS.iter().map(|s| copy_type(s.kind)));
     let stream = binary_rows(&tx, &query, &types, "sessions").await?;
     pin_mut!(stream);
-    let t0 = 11;
-    let (f0, i0, b0) = (
-        t0 + TEXT_SIGNALS.len(),
-        t0 + TEXT_SIGNALS.len() + FLOAT_SIGNALS.len(),
-        t0 + TEXT_SIGNALS.len() + FLOAT_SIGNALS.len() + INT_SIGNALS.len(),
-    );
+    let t0 = SUMMARY_COLUMNS.len();
     while let Some(row) = stream.try_next().await? {
         let created_at = us(row.get(2));
         let session = SessionRow {
@@ -191,11 +182,13 @@ pub async fn export(
             flow_nodes: row.get(8),
             node_reports: row.get(9),
             transcript_turns: row.get(10),
-            texts: std::array::from_fn(|i| row.get(t0 + i)),
-            floats: std::array::from_fn(|i| row.get(f0 + i)),
-            ints: std::array::from_fn(|i| row.get(i0 + i)),
-            bools: std::array::from_fn(|i| row.get(b0 + i)),
-            asn: row.get(b0 + BOOL_SIGNALS.len()),
+            signals: std::array::from_fn(|i| match SIGNALS[i].kind {
+                SignalKind::Text => SignalCell::Text(row.get(t0 + i)),
+                SignalKind::Float => SignalCell::Float(row.get(t0 + i)),
+                SignalKind::Int => SignalCell::Int(row.get(t0 + i)),
+                SignalKind::BigInt => SignalCell::BigInt(row.get(t0 + i)),
+                SignalKind::Bool => SignalCell::Bool(row.get(t0 + i)),
+            }),
         };
         run.push_session(&partition_of(created_at), session)?;
         if run.summary.sessions % 10_000 == 0 {

@@ -12,9 +12,7 @@
 
 pub mod db;
 pub mod ndjson;
-pub mod parquet_out;
 pub mod redact;
-pub mod rows;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -22,9 +20,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
 
-use parquet_out::{partition_of, DatasetWriter, WrittenFile};
+use crate::dataset::parquet::{partition_of, DatasetWriter, WrittenFile};
+use crate::dataset::rows::{FlowEdgeRow, NodeOutcomeRow, PhraseRow, SessionRow, SessionRows};
 use redact::{Provided, Redaction};
-use rows::{FlowEdgeRow, NodeOutcomeRow, PhraseRow, SessionRows};
 
 pub const DATASETS: [&str; 4] = ["sessions", "node_outcomes", "transcript", "flow_edges"];
 
@@ -45,7 +43,7 @@ pub struct Run {
     out: PathBuf,
     staging: PathBuf,
     id: String,
-    sessions: DatasetWriter<rows::SessionRow>,
+    sessions: DatasetWriter<SessionRow>,
     nodes: DatasetWriter<NodeOutcomeRow>,
     phrases: DatasetWriter<PhraseRow>,
     edges: DatasetWriter<FlowEdgeRow>,
@@ -162,7 +160,7 @@ impl Run {
         })
     }
 
-    pub fn push_session(&mut self, partition: &str, row: rows::SessionRow) -> Result<()> {
+    pub fn push_session(&mut self, partition: &str, row: SessionRow) -> Result<()> {
         self.summary.sessions += 1;
         self.sessions.push(partition, row)
     }

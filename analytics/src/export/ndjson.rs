@@ -4,7 +4,7 @@
 //! then id), so both write the same rows into the same files.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
@@ -12,8 +12,9 @@ use anyhow::{Context, Result};
 use serde_json::Value;
 
 use super::redact::{Provided, Redaction};
-use super::rows::{micros, rows_of};
 use super::{ExportSummary, Run};
+use crate::dataset::rows::{micros, rows_of};
+use crate::ndjson::{self, Line, LineOptions, RawLine};
 
 /// Where one session's line is, and its creation time (`i64::MAX`: none, sorted last as
 /// PostgreSQL sorts NULL).
@@ -23,51 +24,38 @@ struct Entry {
     len: u32,
 }
 
-/// The session a line holds (unwrapping a GET response), or why not.
-fn session_of(line: &str) -> std::result::Result<Value, String> {
-    let value: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
-    let session = match value.get("session") {
-        Some(inner) if inner.is_object() => inner.clone(),
-        _ => value,
-    };
-    if session.is_object() {
-        Ok(session)
-    } else {
-        Err("not a Session object".into())
-    }
-}
-
+/// Lines are read by the rule every NDJSON-reading command shares ([`crate::ndjson`]), so the
+/// dataset holds what loading the file stores; refused lines are named in the summary (and
+/// under `--strict` nothing is written).
 pub fn export(
     input: &Path,
     out: &Path,
     redaction: Option<Redaction>,
+    lines: LineOptions,
     mut progress: impl FnMut(u64),
 ) -> Result<ExportSummary> {
     let file = File::open(input).with_context(|| format!("cannot open {}", input.display()))?;
     let mut run = Run::start(out, redaction)?;
     let mut entries = Vec::new();
-    let mut reader = BufReader::with_capacity(1 << 20, &file);
-    let (mut offset, mut number, mut line) = (0u64, 0u64, String::new());
-    loop {
-        line.clear();
-        let read = reader.read_line(&mut line)?;
-        if read == 0 {
-            break;
-        }
-        number += 1;
-        let text = line.trim_end();
-        if !text.is_empty() {
-            match session_of(text) {
-                Ok(session) => {
-                    let created_at =
-                        micros(session.get("createdAt").and_then(Value::as_f64).filter(|x| x.is_finite()));
+    let mut reader = ndjson::LineReader::new(BufReader::with_capacity(1 << 20, &file));
+    while let Some(Line { number, offset, content }) = reader.next_line()? {
+        match content {
+            RawLine::TooLong(bytes) => run.summary.rejected.push((number, ndjson::too_long_reason(bytes))),
+            RawLine::Text(text) if text.iter().all(u8::is_ascii_whitespace) => {}
+            RawLine::Text(text) => match ndjson::session_of_line(text, lines.nul) {
+                Ok(line) => {
+                    let created_at = micros(
+                        line.session.get("createdAt").and_then(Value::as_f64).filter(|x| x.is_finite()),
+                    );
                     let len = u32::try_from(text.len()).context("a line longer than 4 GiB")?;
                     entries.push(Entry { created_at: created_at.unwrap_or(i64::MAX), offset, len });
                 }
                 Err(reason) => run.summary.rejected.push((number, reason)),
-            }
+            },
         }
-        offset += read as u64;
+    }
+    if lines.strict && !run.summary.rejected.is_empty() {
+        return Err(ndjson::StrictRefusal(std::mem::take(&mut run.summary.rejected)).into());
     }
     // PostgreSQL's ORDER BY created_at, id COLLATE "C": by time, NULL last; sessions created
     // in the same microsecond (rare) are put in id order by reading their ids.
@@ -75,7 +63,9 @@ pub fn export(
     let read = |e: &Entry, buf: &mut Vec<u8>| -> Result<Value> {
         buf.resize(e.len as usize, 0);
         file.read_exact_at(buf, e.offset)?;
-        session_of(std::str::from_utf8(buf)?).map_err(anyhow::Error::msg)
+        ndjson::session_of_line(buf, lines.nul)
+            .map(|line| line.session)
+            .map_err(|reason| anyhow::anyhow!("{} changed while it was read: {reason}", input.display()))
     };
     let mut buf = Vec::new();
     let mut start = 0;

@@ -6,15 +6,15 @@ use super::flows::library;
 use super::rng::Rng;
 use super::world::{distance_km, world, ANONYMIZER_NETWORKS};
 use super::Config;
-use crate::score::config::ScoreConfig;
-use crate::score::rules::{self, Visit};
-use crate::score::table::NONE;
+use crate::risk::config::ScoreConfig;
+use crate::risk::rules::NONE;
+use crate::risk::rules::{self, Visit};
 
 /// Labelled kinds: the anomalies a detector should find (named as the detectors and signal
 /// reasons are), and `benign` look-alikes.
 pub mod kind {
-    use crate::score::finding::detector;
-    use crate::score::signals::signal;
+    use crate::risk::codes::detector;
+    use crate::risk::codes::signal;
 
     pub const IMPOSSIBLE_TRAVEL: &str = detector::IMPOSSIBLE_TRAVEL;
     pub const NEW_COUNTRY: &str = detector::NEW_COUNTRY;
@@ -551,7 +551,7 @@ fn plant_session_level(config: &Config, rng: &mut Rng, sessions: &mut [SessionPl
 }
 
 /// Labels the detectors' rule-defined kinds (new country, several countries, new device,
-/// device churn) by applying the detectors' own rules ([`crate::score::rules`], default
+/// device churn) by applying the detectors' own rules ([`crate::risk::rules`], default
 /// thresholds) to the plan: whatever planted the pattern (a trip, a flight, an impossible jump,
 /// a VPN exit, churn), the label says what the sessions show. A session never started has no
 /// report, hence no location and no device.

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use crate::score::table::device_profile;
+use crate::risk::device::device_profile;
 
 #[derive(Debug, Clone)]
 pub struct City {
@@ -184,7 +184,7 @@ pub fn world() -> &'static World {
 }
 
 /// Great-circle distance in kilometres: the detectors' own (the `geo` crate's haversine).
-pub use crate::score::geo_detectors::distance_km;
+pub use crate::risk::geo::distance_km;
 
 #[cfg(test)]
 mod tests {

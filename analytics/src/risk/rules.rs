@@ -4,8 +4,31 @@
 //! in the length of the history, whatever its length.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
-use super::table::{FxBuild, NONE};
+/// FxHash: the interned values are short strings from our own dataset, not attacker-chosen
+/// keys of a long-lived map, so the fast hash is safe here.
+#[derive(Default)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+}
+
+pub type FxBuild = BuildHasherDefault<FxHasher>;
+
+/// Code of a missing value in an interned column.
+pub const NONE: u32 = u32::MAX;
 
 /// One session of a user's history, as the rules see it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -114,15 +137,13 @@ pub fn device_churn(visits: &[Visit], window_hours: f64, min: usize, hit: impl F
 /// earlier visits with a device: `hit(index, how many earlier)`.
 pub fn new_devices(visits: &[Visit], min_history: usize, mut hit: impl FnMut(usize, usize)) {
     let mut seen: Vec<u32> = Vec::new();
-    let mut earlier = 0;
-    for (index, _, device) in known(visits, |v| v.device) {
+    for (earlier, (index, _, device)) in known(visits, |v| v.device).enumerate() {
         if !seen.contains(&device) {
             if earlier >= min_history.max(1) {
                 hit(index, earlier);
             }
             seen.push(device);
         }
-        earlier += 1;
     }
 }
 

@@ -1,9 +1,9 @@
 //! Consistency detectors: the AI analysis of one user's face disagreeing with itself across
 //! sessions (age estimate, sex).
 
-use super::config::ScoreConfig;
 use super::finding::{detector, Evidence, Finding};
 use super::table::{SessionTable, NONE};
+use crate::risk::config::ScoreConfig;
 
 /// The median of a non-empty list.
 fn median(values: &mut [f64]) -> f64 {

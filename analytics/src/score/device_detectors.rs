@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 
-use super::config::ScoreConfig;
 use super::finding::{detector, Evidence, Finding};
 use super::geo_detectors::visits;
-use super::rules::{self, HOUR_US};
 use super::table::{FxBuild, SessionTable, NONE};
-use crate::export::rows::owned;
+use crate::dataset::rows::owned;
+use crate::risk::config::ScoreConfig;
+use crate::risk::rules::{self, HOUR_US};
 
 fn profile(t: &SessionTable, row: usize) -> Option<String> {
     owned(t.device.get(row))

@@ -2,26 +2,9 @@
 //! fields (so a data team filters on `kmh > 2000` rather than parsing text) and a one-line
 //! summary that becomes the reason's evidence in the session's score.
 
-use super::config::Severity;
+use crate::risk::config::Severity;
 
-/// Detector codes, which are also the kinds the generator labels.
-pub mod detector {
-    pub const IMPOSSIBLE_TRAVEL: &str = "impossible_travel";
-    pub const NEW_COUNTRY: &str = "new_country";
-    pub const MULTI_COUNTRY: &str = "multi_country";
-    pub const NEW_DEVICE: &str = "new_device";
-    pub const DEVICE_CHURN: &str = "device_churn";
-    pub const FRAUD_FARM: &str = "fraud_farm";
-    pub const CONTRADICTORY_DEVICE: &str = "contradictory_device";
-    pub const AGE_INCONSISTENT: &str = "age_inconsistent";
-    pub const SEX_INCONSISTENT: &str = "sex_inconsistent";
-
-    /// Whether a detector is a geo or device one (the rest check one user's consistency);
-    /// the list of detectors itself is [`super::super::DETECTORS`].
-    pub fn is_geo_or_device(code: &str) -> bool {
-        !matches!(code, AGE_INCONSISTENT | SEX_INCONSISTENT)
-    }
-}
+pub use crate::risk::codes::detector;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Evidence {

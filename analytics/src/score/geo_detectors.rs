@@ -1,18 +1,12 @@
 //! Geo detectors over each user's history in time order: impossible travel, a new country,
 //! several countries in a short window.
 
-use geo::{Distance, Haversine, Point};
-
-use super::config::{Doubt, ScoreConfig, Severity};
 use super::finding::{detector, Evidence, Finding};
-use super::rules::{self, Visit, HOUR_US};
 use super::table::SessionTable;
-use crate::export::rows::owned;
-
-/// Great-circle distance in km between two (latitude, longitude) points.
-pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
-    Haversine.distance(Point::new(a.1, a.0), Point::new(b.1, b.0)) / 1000.0
-}
+use crate::dataset::rows::owned;
+use crate::risk::config::{Doubt, ScoreConfig, Severity};
+pub use crate::risk::geo::distance_km;
+use crate::risk::rules::{self, Visit, HOUR_US};
 
 /// Whether the row's location is a mobile carrier's coarse GeoIP.
 fn on_carrier(t: &SessionTable, row: usize, config: &ScoreConfig) -> bool {

@@ -4,7 +4,7 @@
 //! same columns; then sorted by user and time.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -13,8 +13,16 @@ use polars::prelude::{
     ScanArgsParquet, Series,
 };
 
-use super::table::{SessionTable, COLUMNS};
-use crate::export::rows::{rows_of, SessionRow, BOOL_SIGNALS, FLOAT_SIGNALS, INT_SIGNALS, TEXT_SIGNALS};
+use super::table::{columns, SessionTable};
+use crate::dataset::rows::{rows_of, SessionRow};
+use crate::ndjson::{self, NulPolicy};
+use facesign_core::report::risk_signals::{SignalKind, SIGNALS};
+
+/// The sessions read, and the NDJSON lines refused (line number, reason; none from Parquet).
+pub struct Read {
+    pub table: SessionTable,
+    pub refused: Vec<(u64, String)>,
+}
 
 /// Where the sessions are: an export's folder (or its `sessions/` folder), or an NDJSON file.
 pub enum Source {
@@ -52,8 +60,9 @@ const FILES_PER_SCAN: usize = 16;
 /// The sessions, sorted, as the scorer's table. Parquet files are read a group at a time (polars
 /// reads only the scorer's columns of each, on the streaming engine) into the table's compact
 /// columns, so memory never holds the dataset as polars strings; the next group is read while
-/// the last one is appended.
-pub fn read(source: &Source, columns: &[&str]) -> Result<SessionTable> {
+/// the last one is appended. NDJSON lines are read by the rule every command shares
+/// ([`crate::ndjson`]).
+pub fn read(source: &Source, columns: &[&str], nul: NulPolicy) -> Result<Read> {
     match source {
         Source::Parquet(root) => {
             let files = parquet_files(root)?;
@@ -90,9 +99,12 @@ pub fn read(source: &Source, columns: &[&str]) -> Result<SessionTable> {
                 }
                 Ok(())
             })?;
-            Ok(table.sorted())
+            Ok(Read { table: table.sorted(), refused: Vec::new() })
         }
-        Source::Ndjson(path) => table_of_rows(&read_ndjson(path)?),
+        Source::Ndjson(path) => {
+            let (rows, refused) = read_ndjson(path, nul)?;
+            Ok(Read { table: table_of_rows(&rows)?, refused })
+        }
     }
 }
 
@@ -133,27 +145,28 @@ pub fn table_of_rows(rows: &[SessionRow]) -> Result<SessionTable> {
     Ok(table.sorted())
 }
 
-/// Session rows of an NDJSON file (lines that are not a JSON object are skipped).
-pub fn read_ndjson(path: &Path) -> Result<Vec<SessionRow>> {
+/// Session rows of an NDJSON file, and the lines refused.
+pub fn read_ndjson(path: &Path, nul: NulPolicy) -> Result<(Vec<SessionRow>, ndjson::RefusedLines)> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut rows = Vec::new();
-    for line in BufReader::with_capacity(1 << 20, file).lines() {
-        let line = line?;
-        if let Ok(doc @ serde_json::Value::Object(_)) = serde_json::from_str::<serde_json::Value>(&line) {
-            rows.push(rows_of(&doc).session);
-        }
-    }
-    Ok(rows)
-}
-
-fn position(names: &[&str], name: &str) -> Option<usize> {
-    names.iter().position(|n| *n == name)
+    let (mut rows, mut refused) = (Vec::new(), Vec::new());
+    ndjson::read_sessions(
+        BufReader::with_capacity(1 << 20, file),
+        nul,
+        |_, line| {
+            rows.push(rows_of(&line.session).session);
+            Ok(())
+        },
+        |number, reason| refused.push((number, reason)),
+    )
+    .with_context(|| format!("reading {}", path.display()))?;
+    Ok((rows, refused))
 }
 
 /// A frame with the scorer's columns, typed as the Parquet dataset types them.
 pub fn frame_of_rows(rows: &[SessionRow]) -> Result<DataFrame> {
-    let mut columns = Vec::with_capacity(COLUMNS.len());
-    for &name in &COLUMNS {
+    let names = columns();
+    let mut columns = Vec::with_capacity(names.len());
+    for &name in &names {
         let series = match name {
             "session_id" => {
                 Series::new(name.into(), rows.iter().map(|r| r.id.as_deref()).collect::<Vec<_>>())
@@ -166,18 +179,21 @@ pub fn frame_of_rows(rows: &[SessionRow]) -> Result<DataFrame> {
                 Series::new(name.into(), rows.iter().map(|r| r.status.as_deref()).collect::<Vec<_>>())
             }
             "created_at" => Series::new(name.into(), rows.iter().map(|r| r.created_at).collect::<Vec<_>>()),
-            "asn" => Series::new(name.into(), rows.iter().map(|r| r.asn).collect::<Vec<_>>()),
             _ => {
-                if let Some(k) = position(&TEXT_SIGNALS, name) {
-                    Series::new(name.into(), rows.iter().map(|r| r.texts[k].as_deref()).collect::<Vec<_>>())
-                } else if let Some(k) = position(&FLOAT_SIGNALS, name) {
-                    Series::new(name.into(), rows.iter().map(|r| r.floats[k]).collect::<Vec<_>>())
-                } else if let Some(k) = position(&INT_SIGNALS, name) {
-                    Series::new(name.into(), rows.iter().map(|r| r.ints[k]).collect::<Vec<_>>())
-                } else if let Some(k) = position(&BOOL_SIGNALS, name) {
-                    Series::new(name.into(), rows.iter().map(|r| r.bools[k]).collect::<Vec<_>>())
-                } else {
+                let Some(k) = SIGNALS.iter().position(|s| s.column == name) else {
                     bail!("no session field for column {name}")
+                };
+                let cells = rows.iter().map(|r| &r.signals[k]);
+                match SIGNALS[k].kind {
+                    SignalKind::Text => Series::new(name.into(), cells.map(|c| c.text()).collect::<Vec<_>>()),
+                    SignalKind::Float => {
+                        Series::new(name.into(), cells.map(|c| c.float()).collect::<Vec<_>>())
+                    }
+                    SignalKind::Int => Series::new(name.into(), cells.map(|c| c.int()).collect::<Vec<_>>()),
+                    SignalKind::BigInt => {
+                        Series::new(name.into(), cells.map(|c| c.big_int()).collect::<Vec<_>>())
+                    }
+                    SignalKind::Bool => Series::new(name.into(), cells.map(|c| c.bool()).collect::<Vec<_>>()),
                 }
             }
         };

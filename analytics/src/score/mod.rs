@@ -3,13 +3,12 @@
 //!
 //! - [`input`] reads the sessions (polars), sorted by user and time, into a [`table`].
 //! - [`signals`] gives each session its own reasons; the detectors ([`geo_detectors`],
-//!   [`device_detectors`], [`consistency_detectors`], sharing [`rules`] with the generator's
-//!   labels) give findings, each also a reason of the session it is on.
+//!   [`device_detectors`], [`consistency_detectors`], sharing [`crate::risk::rules`] with the
+//!   generator's labels) give findings, each also a reason of the session it is on.
 //! - [`output`] writes `scores/` and `findings/`; [`evaluate`] measures findings against labels.
 //!
-//! Every weight and threshold is in [`config`] (`analytics/data/score.toml`).
+//! Every weight and threshold is in [`crate::risk::config`] (`analytics/data/score.toml`).
 
-pub mod config;
 pub mod consistency_detectors;
 pub mod device_detectors;
 pub mod evaluate;
@@ -17,7 +16,6 @@ pub mod finding;
 pub mod geo_detectors;
 pub mod input;
 pub mod output;
-pub mod rules;
 pub mod signals;
 pub mod table;
 
@@ -27,16 +25,19 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-use config::ScoreConfig;
+use crate::risk::config::ScoreConfig;
 use finding::Finding;
 use output::{FindingRow, ScoreRow};
 use signals::Reason;
 use table::SessionTable;
 
-use crate::export::parquet_out::DatasetWriter;
+use crate::dataset::parquet::DatasetWriter;
+
+/// A detector: appends its findings over the table.
+pub type Detector = fn(&SessionTable, &ScoreConfig, &mut Vec<Finding>);
 
 /// Every detector, in the order findings are listed.
-pub const DETECTORS: [(&str, fn(&SessionTable, &ScoreConfig, &mut Vec<Finding>)); 9] = [
+pub const DETECTORS: [(&str, Detector); 9] = [
     (finding::detector::IMPOSSIBLE_TRAVEL, geo_detectors::impossible_travel),
     (finding::detector::NEW_COUNTRY, geo_detectors::new_country),
     (finding::detector::MULTI_COUNTRY, geo_detectors::multi_country),
@@ -83,11 +84,17 @@ pub struct ScoreOptions {
     pub detectors: Vec<&'static str>,
     /// Write `scores/` (else only `findings/`).
     pub write_scores: bool,
+    /// How NDJSON lines are read, and whether a refused one stops the run before it writes.
+    pub lines: crate::ndjson::LineOptions,
 }
 
 impl Default for ScoreOptions {
     fn default() -> Self {
-        ScoreOptions { detectors: DETECTORS.map(|(code, _)| code).to_vec(), write_scores: true }
+        ScoreOptions {
+            detectors: DETECTORS.map(|(code, _)| code).to_vec(),
+            write_scores: true,
+            lines: Default::default(),
+        }
     }
 }
 
@@ -132,6 +139,8 @@ pub struct ScoreSummary {
     pub peak_rss_bytes: Option<u64>,
     pub scores_path: PathBuf,
     pub findings_path: PathBuf,
+    /// NDJSON lines refused (line number, reason).
+    pub rejected: Vec<(u64, String)>,
 }
 
 /// Replaces `out/<name>` with what `write` puts in a fresh folder beside it, so a failed run
@@ -162,7 +171,14 @@ pub fn run(
 ) -> Result<ScoreSummary> {
     let started = Instant::now();
     step("reading sessions");
-    let t = input::read(source, &table::columns_for(options.write_scores, &options.detectors))?;
+    let input::Read { table: t, refused } = input::read(
+        source,
+        &table::columns_for(options.write_scores, &options.detectors),
+        options.lines.nul,
+    )?;
+    if options.lines.strict && !refused.is_empty() {
+        return Err(crate::ndjson::StrictRefusal(refused).into());
+    }
     let read_seconds = started.elapsed().as_secs_f64();
     step("detecting");
     let findings = detect_only(&t, config, &options.detectors);
@@ -173,8 +189,13 @@ pub fn run(
     } else {
         Vec::new()
     };
-    let mut summary =
-        ScoreSummary { sessions: t.len(), users: t.users.len(), read_seconds, ..Default::default() };
+    let mut summary = ScoreSummary {
+        sessions: t.len(),
+        users: t.users.len(),
+        read_seconds,
+        rejected: refused,
+        ..Default::default()
+    };
     for (score, reasons) in &scored {
         *summary.levels.entry(config.level(*score)).or_insert(0) += 1;
         for r in reasons {

@@ -1,8 +1,8 @@
 //! The session's own risk signals, each a reason with its points (from `[signals]` of the
 //! configuration) and its evidence.
 
-use super::config::ScoreConfig;
 use super::table::SessionTable;
+use crate::risk::config::ScoreConfig;
 
 /// One reason in a session's score.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,29 +13,7 @@ pub struct Reason {
 }
 
 /// Reason codes of the session signals; the generator labels the first four kinds.
-pub mod signal {
-    pub const DEEPFAKE: &str = "deepfake";
-    pub const LIVENESS_FAILURE: &str = "liveness_failure";
-    pub const VIRTUAL_PERSON: &str = "virtual_person";
-    pub const ANONYMIZER: &str = "anonymizer";
-    pub const VIDEO_ANALYSIS: &str = "video_analysis";
-    pub const FACE_MISMATCH: &str = "face_mismatch";
-    pub const DOCUMENT_FAILED: &str = "document_failed";
-    pub const TWO_FACTOR_FAILED: &str = "two_factor_failed";
-    pub const BOT_DEVICE: &str = "bot_device";
-
-    pub const ALL: [&str; 9] = [
-        DEEPFAKE,
-        LIVENESS_FAILURE,
-        VIRTUAL_PERSON,
-        ANONYMIZER,
-        VIDEO_ANALYSIS,
-        FACE_MISMATCH,
-        DOCUMENT_FAILED,
-        TWO_FACTOR_FAILED,
-        BOT_DEVICE,
-    ];
-}
+pub use crate::risk::codes::signal;
 
 /// The signal reasons of one session.
 pub fn session_reasons(t: &SessionTable, row: usize, config: &ScoreConfig, out: &mut Vec<Reason>) {

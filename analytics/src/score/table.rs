@@ -6,35 +6,14 @@
 //! [`super::input`]), whichever way the sessions were read.
 
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::ops::Range;
 
 use anyhow::{Context, Result};
 use polars::prelude::{BooleanChunked, ChunkFullNull, Column, DataFrame, PolarsResult, StringChunked};
 
-/// FxHash: the interned values are short strings from our own dataset, not attacker-chosen
-/// keys of a long-lived map, so the fast hash is safe here.
-#[derive(Default)]
-pub struct FxHasher(u64);
-
-impl std::hash::Hasher for FxHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 =
-                (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-}
-
-pub type FxBuild = BuildHasherDefault<FxHasher>;
-
-/// Code of a missing value in an interned column.
-pub const NONE: u32 = u32::MAX;
+pub use crate::risk::device::device_profile;
+pub use crate::risk::rules::{FxBuild, NONE};
+use facesign_core::report::risk_signals::SIGNALS;
 
 /// An interned text column: a code per row, and the distinct values.
 #[derive(Default, Debug)]
@@ -116,72 +95,20 @@ impl Texts {
     }
 }
 
-/// A device profile as the detectors compare them: browser, version, OS, platform, and whether
-/// the device says it is mobile. The generator labels new devices and churn with this same key.
-pub fn device_profile(
-    browser: Option<&str>,
-    version: Option<&str>,
-    os: Option<&str>,
-    platform: Option<&str>,
-    is_mobile: Option<bool>,
-    out: &mut String,
-) -> bool {
-    out.clear();
-    if browser.is_none() && os.is_none() && platform.is_none() {
-        return false;
-    }
-    for (k, part) in [browser, version, os, platform].into_iter().enumerate() {
-        if k > 0 {
-            out.push_str(if k == 2 { " · " } else { " " });
-        }
-        out.push_str(part.unwrap_or("?"));
-    }
-    if is_mobile == Some(true) {
-        out.push_str(" · mobile");
-    }
-    true
-}
+/// The columns of `sessions/` the scorer reads besides the risk signals.
+const KEY_COLUMNS: [&str; 3] = ["session_id", "client_reference_id", "created_at"];
 
-/// Columns of `sessions/` the scorer reads.
-pub const COLUMNS: [&str; 31] = [
-    "session_id",
-    "client_reference_id",
-    "created_at",
-    "status",
-    "liveness",
-    "face_compare",
-    "face_similarity",
-    "document_scan",
-    "two_factor",
-    "deepfake_verdict",
-    "deepfake_score",
-    "real_person",
-    "age_min",
-    "age_max",
-    "sex",
-    "video_suspicious",
-    "video_high_risk",
-    "country",
-    "city",
-    "latitude",
-    "longitude",
-    "accuracy_radius_km",
-    "anonymizer",
-    "asn",
-    "browser",
-    "browser_version",
-    "os",
-    "platform",
-    "is_mobile",
-    "is_bot",
-    "face_scan",
-];
+/// Columns of `sessions/` the scorer reads: the keys, then every signal core's list marks
+/// `scored` ([`SIGNALS`]), in the list's order.
+pub fn columns() -> Vec<&'static str> {
+    KEY_COLUMNS.into_iter().chain(SIGNALS.iter().filter(|s| s.scored).map(|s| s.column)).collect()
+}
 
 /// The sessions, sorted by client reference id and creation time: filled one frame at a time
 /// ([`SessionTable::append`], each frame dropped once read), then sorted
 /// ([`SessionTable::sorted`]), so memory holds the compact columns and one frame, never the
 /// whole dataset as polars strings.
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub struct SessionTable {
     /// Session ids in the order they were read: ids are only looked at for the rows that
     /// are written out, so sorting leaves them in place (see [`SessionTable::session_id`]).
@@ -265,9 +192,10 @@ fn extend_options<T: Copy>(
 pub fn columns_for(scores: bool, detectors: &[&str]) -> Vec<&'static str> {
     use super::finding::detector as d;
     if scores {
-        return COLUMNS.to_vec();
+        return columns();
     }
-    let mut columns = vec!["session_id", "client_reference_id", "created_at"];
+    let all = columns();
+    let mut chosen = vec!["session_id", "client_reference_id", "created_at"];
     let device = ["browser", "browser_version", "os", "platform", "is_mobile"];
     for &code in detectors {
         let extra: &[&'static str] = match code {
@@ -279,15 +207,15 @@ pub fn columns_for(scores: bool, detectors: &[&str]) -> Vec<&'static str> {
             d::FRAUD_FARM => &["browser", "browser_version", "os", "platform", "is_mobile", "asn", "city"],
             d::AGE_INCONSISTENT => &["age_min", "age_max"],
             d::SEX_INCONSISTENT => &["sex"],
-            _ => &COLUMNS,
+            _ => &all,
         };
         for c in extra {
-            if !columns.contains(c) {
-                columns.push(c);
+            if !chosen.contains(c) {
+                chosen.push(c);
             }
         }
     }
-    columns
+    chosen
 }
 
 impl SessionTable {
@@ -310,68 +238,108 @@ impl SessionTable {
         self.latitude[row].is_finite() && self.longitude[row].is_finite()
     }
 
-    /// Appends a frame's rows (the columns [`COLUMNS`] names, `created_at` an Int64 of
+    /// Appends a frame's rows (the columns [`columns`] names, `created_at` an Int64 of
     /// microseconds), unsorted. Two threads share the work: ids, users and device profiles
     /// (the columns with many distinct values) on one, everything else on the other.
     pub fn append(&mut self, df: &DataFrame) -> Result<()> {
-        let t = self;
+        // Every field by name (no `..`): a field added to the table but not appended here does
+        // not compile; `append_reads_every_column` checks each column is read.
+        let SessionTable {
+            ids,
+            read_row: _,
+            reference,
+            created_us,
+            users: _,
+            latitude,
+            longitude,
+            accuracy_km,
+            country,
+            city,
+            device,
+            platform,
+            asn,
+            anonymizer,
+            is_mobile,
+            is_bot,
+            age_min,
+            age_max,
+            sex,
+            liveness,
+            face_compare,
+            face_scan,
+            face_similarity,
+            document_scan,
+            two_factor,
+            deepfake_verdict,
+            deepfake_score,
+            real_person,
+            video_suspicious,
+            video_high_risk,
+        } = self;
         std::thread::scope(|scope| -> Result<()> {
             let identities = scope.spawn(|| -> Result<()> {
-                extend_interned(df, "client_reference_id", &mut t.reference)?;
-                append_device_profiles(df, &mut t.device)
+                extend_interned(df, "client_reference_id", reference)?;
+                append_device_profiles(df, device)
             });
             match df.column("session_id") {
-                Ok(c) => c.str().context("column session_id")?.iter().for_each(|v| t.ids.push(v)),
-                Err(_) => (0..df.height()).for_each(|_| t.ids.push(None)),
+                Ok(c) => c.str().context("column session_id")?.iter().for_each(|v| ids.push(v)),
+                Err(_) => (0..df.height()).for_each(|_| ids.push(None)),
             }
-            extend_column(df, "created_at", &mut t.created_us, i64::MIN, |c, out| {
-                Ok(out.extend(c.i64()?.iter().map(|v| v.unwrap_or(i64::MIN))))
+            extend_column(df, "created_at", created_us, i64::MIN, |c, out| {
+                out.extend(c.i64()?.iter().map(|v| v.unwrap_or(i64::MIN)));
+                Ok(())
             })?;
-            for (name, out) in [("latitude", &mut t.latitude), ("longitude", &mut t.longitude)] {
+            for (name, out) in [("latitude", latitude), ("longitude", longitude)] {
                 extend_column(df, name, out, f64::NAN, |c, out| {
-                    Ok(out.extend(c.f64()?.iter().map(|v| v.unwrap_or(f64::NAN))))
+                    out.extend(c.f64()?.iter().map(|v| v.unwrap_or(f64::NAN)));
+                    Ok(())
                 })?;
             }
-            extend_column(df, "accuracy_radius_km", &mut t.accuracy_km, -1, |c, out| {
-                Ok(out.extend(c.i32()?.iter().map(|v| v.unwrap_or(-1))))
+            extend_column(df, "accuracy_radius_km", accuracy_km, -1, |c, out| {
+                out.extend(c.i32()?.iter().map(|v| v.unwrap_or(-1)));
+                Ok(())
             })?;
-            extend_column(df, "asn", &mut t.asn, -1, |c, out| {
-                Ok(out.extend(c.i64()?.iter().map(|v| v.unwrap_or(-1))))
+            extend_column(df, "asn", asn, -1, |c, out| {
+                out.extend(c.i64()?.iter().map(|v| v.unwrap_or(-1)));
+                Ok(())
             })?;
             for (name, out) in [
-                ("liveness", &mut t.liveness),
-                ("face_compare", &mut t.face_compare),
-                ("face_scan", &mut t.face_scan),
-                ("document_scan", &mut t.document_scan),
-                ("two_factor", &mut t.two_factor),
-                ("deepfake_verdict", &mut t.deepfake_verdict),
-                ("real_person", &mut t.real_person),
-                ("country", &mut t.country),
-                ("city", &mut t.city),
-                ("platform", &mut t.platform),
-                ("sex", &mut t.sex),
+                ("liveness", liveness),
+                ("face_compare", face_compare),
+                ("face_scan", face_scan),
+                ("document_scan", document_scan),
+                ("two_factor", two_factor),
+                ("deepfake_verdict", deepfake_verdict),
+                ("real_person", real_person),
+                ("country", country),
+                ("city", city),
+                ("platform", platform),
+                ("sex", sex),
             ] {
                 extend_interned(df, name, out)?;
             }
-            for (name, out) in
-                [("face_similarity", &mut t.face_similarity), ("deepfake_score", &mut t.deepfake_score)]
-            {
-                extend_options(df, name, out, |c, out| Ok(out.extend(c.f64()?.iter())))?;
+            for (name, out) in [("face_similarity", face_similarity), ("deepfake_score", deepfake_score)] {
+                extend_options(df, name, out, |c, out| {
+                    out.extend(c.f64()?.iter());
+                    Ok(())
+                })?;
             }
             for (name, out) in [
-                ("video_suspicious", &mut t.video_suspicious),
-                ("video_high_risk", &mut t.video_high_risk),
-                ("age_min", &mut t.age_min),
-                ("age_max", &mut t.age_max),
+                ("video_suspicious", video_suspicious),
+                ("video_high_risk", video_high_risk),
+                ("age_min", age_min),
+                ("age_max", age_max),
             ] {
-                extend_options(df, name, out, |c, out| Ok(out.extend(c.i32()?.iter())))?;
+                extend_options(df, name, out, |c, out| {
+                    out.extend(c.i32()?.iter());
+                    Ok(())
+                })?;
             }
-            for (name, out) in [
-                ("anonymizer", &mut t.anonymizer),
-                ("is_mobile", &mut t.is_mobile),
-                ("is_bot", &mut t.is_bot),
-            ] {
-                extend_options(df, name, out, |c, out| Ok(out.extend(c.bool()?.iter())))?;
+            for (name, out) in [("anonymizer", anonymizer), ("is_mobile", is_mobile), ("is_bot", is_bot)] {
+                extend_options(df, name, out, |c, out| {
+                    out.extend(c.bool()?.iter());
+                    Ok(())
+                })?;
             }
             identities.join().expect("reading session ids panicked")
         })
@@ -434,38 +402,70 @@ impl SessionTable {
 
     /// Puts every column in `order`, on two threads; a column that is all NULL stays as it is.
     fn permute(&mut self, order: &[u32]) {
-        let t = self;
+        // Every field by name (no `..`): a column left out of the permutation does not compile.
+        let SessionTable {
+            ids: _,
+            read_row: _,
+            reference,
+            created_us,
+            users: _,
+            latitude,
+            longitude,
+            accuracy_km,
+            country,
+            city,
+            device,
+            platform,
+            asn,
+            anonymizer,
+            is_mobile,
+            is_bot,
+            age_min,
+            age_max,
+            sex,
+            liveness,
+            face_compare,
+            face_scan,
+            face_similarity,
+            document_scan,
+            two_factor,
+            deepfake_verdict,
+            deepfake_score,
+            real_person,
+            video_suspicious,
+            video_high_risk,
+        } = self;
         std::thread::scope(|scope| {
             scope.spawn(|| {
-                for column in [&mut t.reference, &mut t.device, &mut t.country, &mut t.city] {
+                for column in [reference, device, country, city] {
                     column.gather(order);
                 }
-                gather(&mut t.created_us, order);
-                gather(&mut t.latitude, order);
-                gather(&mut t.longitude, order);
+                gather(created_us, order);
+                gather(latitude, order);
+                gather(longitude, order);
             });
             for column in [
-                &mut t.platform,
-                &mut t.sex,
-                &mut t.liveness,
-                &mut t.face_compare,
-                &mut t.face_scan,
-                &mut t.document_scan,
-                &mut t.two_factor,
-                &mut t.deepfake_verdict,
-                &mut t.real_person,
+                platform,
+                sex,
+                liveness,
+                face_compare,
+                face_scan,
+                document_scan,
+                two_factor,
+                deepfake_verdict,
+                real_person,
             ] {
                 column.gather(order);
             }
-            gather(&mut t.accuracy_km, order);
-            gather(&mut t.asn, order);
-            for column in [&mut t.anonymizer, &mut t.is_mobile, &mut t.is_bot] {
+            gather(accuracy_km, order);
+            gather(asn, order);
+            for column in [anonymizer, is_mobile, is_bot] {
                 gather_options(column, order);
             }
-            for column in [&mut t.age_min, &mut t.age_max, &mut t.video_suspicious, &mut t.video_high_risk] {
+            for column in [age_min, age_max, video_suspicious, video_high_risk] {
                 gather_options(column, order);
             }
-            for column in [&mut t.face_similarity, &mut t.deepfake_score] {
+            for column in [face_similarity, deepfake_score] {
                 gather_options(column, order);
             }
         });

@@ -3,12 +3,12 @@
 
 use proptest::prelude::*;
 
-use super::config::{Doubt, ScoreConfig, Severity};
 use super::finding::{detector, Finding};
 use super::input::table_of_rows;
 use super::table::SessionTable;
 use super::{detect, score_rows, DETECTORS};
-use crate::export::rows::{SessionRow, BOOL_SIGNALS, FLOAT_SIGNALS, INT_SIGNALS, TEXT_SIGNALS};
+use crate::dataset::rows::{SessionRow, SignalCell};
+use crate::risk::config::{Doubt, ScoreConfig, Severity};
 
 const HOUR_US: i64 = 3_600_000_000;
 const START_US: i64 = 1_788_000_000_000_000;
@@ -27,18 +27,22 @@ const IPHONE: Device = ("Safari", "17.5", "OS X", "iPhone", true);
 const ANDROID: Device = ("Chrome", "126.0.0.0", "Linux", "Android", true);
 const FIREFOX: Device = ("Firefox", "127.0", "Linux 64", "Linux", false);
 
+/// Sets the signal exported as `name`.
+fn set(row: &mut SessionRow, name: &str, value: SignalCell) {
+    let k = facesign_core::report::risk_signals::SIGNALS.iter().position(|s| s.column == name).expect(name);
+    row.signals[k] = value;
+}
 fn text(row: &mut SessionRow, name: &str, value: &str) {
-    let k = TEXT_SIGNALS.iter().position(|n| *n == name).expect(name);
-    row.texts[k] = Some(value.to_owned());
+    set(row, name, SignalCell::Text(Some(value.to_owned())));
 }
 fn float(row: &mut SessionRow, name: &str, value: f64) {
-    row.floats[FLOAT_SIGNALS.iter().position(|n| *n == name).expect(name)] = Some(value);
+    set(row, name, SignalCell::Float(Some(value)));
 }
 fn int(row: &mut SessionRow, name: &str, value: i32) {
-    row.ints[INT_SIGNALS.iter().position(|n| *n == name).expect(name)] = Some(value);
+    set(row, name, SignalCell::Int(Some(value)));
 }
 fn flag(row: &mut SessionRow, name: &str, value: bool) {
-    row.bools[BOOL_SIGNALS.iter().position(|n| *n == name).expect(name)] = Some(value);
+    set(row, name, SignalCell::Bool(Some(value)));
 }
 
 /// A completed session of `user`, `hours` after the start, in `city` on a fixed line.
@@ -48,9 +52,9 @@ fn session(user: &str, hours: f64, city: City) -> SessionRow {
         status: Some("complete".into()),
         client_reference_id: Some(user.into()),
         created_at: Some(START_US + (hours * HOUR_US as f64) as i64),
-        asn: Some(3320),
         ..SessionRow::default()
     };
+    set(&mut r, "asn", SignalCell::BigInt(Some(3320)));
     text(&mut r, "liveness", "livenessDetected");
     text(&mut r, "sex", "female");
     int(&mut r, "age_min", 30);
@@ -250,7 +254,10 @@ fn a_household_or_a_popular_phone_over_days_is_not_a_farm() {
     assert!(fires(&farm(9, 24.0), detector::FRAUD_FARM).is_empty());
     // Nine on one phone but on nine different networks.
     let mut rows = farm(9, 0.5);
-    rows.iter_mut().take(9).enumerate().for_each(|(k, r)| r.asn = Some(1000 + k as i64));
+    rows.iter_mut()
+        .take(9)
+        .enumerate()
+        .for_each(|(k, r)| set(r, "asn", SignalCell::BigInt(Some(1000 + k as i64))));
     assert!(fires(&rows, detector::FRAUD_FARM).is_empty());
     // Nine users of one phone on a national carrier, in cities across the country.
     let cities = [BERLIN, HAMBURG, ("Munich", "DE", 48.14, 11.58), ("Cologne", "DE", 50.94, 6.96)];
@@ -408,5 +415,42 @@ proptest! {
         for f in &findings {
             prop_assert!(scored[f.row].1.iter().any(|r| r.code == f.detector));
         }
+    }
+}
+
+/// Every column the scorer asks for ([`super::table::columns`]: the keys and each signal core's
+/// list marks `scored`) is read into the table: dropping any one from the frame changes what
+/// the table holds, so a signal marked `scored` that `SessionTable::append` ignores fails here.
+#[test]
+fn append_reads_every_column() {
+    use super::input::frame_of_rows;
+    use super::table::{columns, SessionTable};
+    use facesign_core::report::risk_signals::{SignalKind, SIGNALS};
+    let mut rows = vec![session("u", 0.0, BERLIN), session("v", 5.0, PARIS)];
+    for row in &mut rows {
+        for (k, signal) in SIGNALS.iter().enumerate().filter(|(_, s)| s.scored) {
+            row.signals[k] = match signal.kind {
+                SignalKind::Text => SignalCell::Text(Some(format!("value of {}", signal.name))),
+                SignalKind::Float => SignalCell::Float(Some(1.5)),
+                SignalKind::Int => SignalCell::Int(Some(7)),
+                SignalKind::BigInt => SignalCell::BigInt(Some(99)),
+                SignalKind::Bool => SignalCell::Bool(Some(true)),
+            };
+        }
+    }
+    let frame = frame_of_rows(&rows).unwrap();
+    let table_of = |frame: &polars::prelude::DataFrame| {
+        let mut t = SessionTable::default();
+        t.append(frame).unwrap();
+        format!("{t:?}")
+    };
+    let whole = table_of(&frame);
+    for name in columns() {
+        let without = frame.drop(name).unwrap();
+        assert_ne!(
+            table_of(&without),
+            whole,
+            "the scorer asks for column {name} but SessionTable::append never reads it"
+        );
     }
 }

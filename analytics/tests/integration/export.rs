@@ -3,8 +3,7 @@
 //! sessions, a killed export leaves the dataset whole, and a rerun after new sessions arrive
 //! has every session exactly once.
 
-mod common;
-use common::{fresh_database, sql_i64};
+use crate::common::{fresh_database, sql_i64};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -33,7 +32,7 @@ fn corpus(dir: &Path, seed: u64, sessions: u64) -> std::path::PathBuf {
 async fn load_into(dsn: &str, file: &Path) {
     let mut client = Target::resolve(Some(dsn)).unwrap().connect().await.unwrap();
     let reader = std::io::BufReader::new(std::fs::File::open(file).unwrap());
-    load(&mut client, reader, &LoadOptions { table: "sessions".into(), batch: 1000 }, |_| {}).await.unwrap();
+    load(&mut client, reader, &LoadOptions::new("sessions", 1000), |_| {}).await.unwrap();
 }
 
 /// Every Parquet file of a dataset folder: (dataset/partition, checksum of its bytes).
@@ -132,14 +131,14 @@ async fn sql_rows(dsn: &str) -> BTreeMap<String, u64> {
 
 #[tokio::test]
 async fn database_and_ndjson_exports_write_the_same_files_and_match_sql() {
-    let dsn = fresh_database("facesign_export_same").await;
+    let Some(dsn) = fresh_database("facesign_export_same").await else { return };
     let dir = tempfile::tempdir().unwrap();
     let ndjson = corpus(dir.path(), 11, 2_400);
     load_into(&dsn, &ndjson).await;
     let (from_db, from_file) = (dir.path().join("db"), dir.path().join("file"));
     let mut client = Target::resolve(Some(&dsn)).unwrap().connect().await.unwrap();
     let a = export::db::export(&mut client, "sessions", &from_db, Full, None, |_| {}).await.unwrap();
-    let b = export::ndjson::export(&ndjson, &from_file, None, |_| {}).unwrap();
+    let b = export::ndjson::export(&ndjson, &from_file, None, Default::default(), |_| {}).unwrap();
     assert_eq!(
         (a.sessions, a.node_outcomes, a.transcript, a.flow_edges),
         (b.sessions, b.node_outcomes, b.transcript, b.flow_edges)
@@ -161,7 +160,7 @@ async fn database_and_ndjson_exports_write_the_same_files_and_match_sql() {
 
 #[tokio::test]
 async fn a_killed_export_leaves_the_dataset_whole_and_the_next_run_has_every_session_once() {
-    let dsn = fresh_database("facesign_export_kill").await;
+    let Some(dsn) = fresh_database("facesign_export_kill").await else { return };
     let dir = tempfile::tempdir().unwrap();
     load_into(&dsn, &corpus(dir.path(), 12, 6_000)).await;
     let out = dir.path().join("dataset");
@@ -207,7 +206,7 @@ fn transcript_texts(root: &Path) -> Vec<String> {
 
 #[tokio::test]
 async fn redacted_exports_carry_no_provided_name_and_agree_between_paths() {
-    let dsn = fresh_database("facesign_export_redact").await;
+    let Some(dsn) = fresh_database("facesign_export_redact").await else { return };
     let dir = tempfile::tempdir().unwrap();
     let ndjson = corpus(dir.path(), 14, 1_200);
     load_into(&dsn, &ndjson).await;
@@ -222,7 +221,7 @@ async fn redacted_exports_carry_no_provided_name_and_agree_between_paths() {
         .collect();
     assert!(!names.is_empty());
     let plain = dir.path().join("plain");
-    export::ndjson::export(&ndjson, &plain, None, |_| {}).unwrap();
+    export::ndjson::export(&ndjson, &plain, None, Default::default(), |_| {}).unwrap();
     assert!(
         transcript_texts(&plain).iter().any(|t| names.iter().any(|n| t.contains(n.as_str()))),
         "the corpus says names"
@@ -231,7 +230,7 @@ async fn redacted_exports_carry_no_provided_name_and_agree_between_paths() {
     let (from_db, from_file) = (dir.path().join("db"), dir.path().join("file"));
     let mut client = Target::resolve(Some(&dsn)).unwrap().connect().await.unwrap();
     export::db::export(&mut client, "sessions", &from_db, Full, salt(), |_| {}).await.unwrap();
-    export::ndjson::export(&ndjson, &from_file, salt(), |_| {}).unwrap();
+    export::ndjson::export(&ndjson, &from_file, salt(), Default::default(), |_| {}).unwrap();
     assert_eq!(files(&from_db), files(&from_file));
     let texts = transcript_texts(&from_db);
     for t in &texts {
@@ -239,13 +238,13 @@ async fn redacted_exports_carry_no_provided_name_and_agree_between_paths() {
     }
     assert!(texts.iter().any(|t| t.contains("[name:")), "names became tokens");
     let dropped = dir.path().join("dropped");
-    export::ndjson::export(&ndjson, &dropped, Some(Redaction::Drop), |_| {}).unwrap();
+    export::ndjson::export(&ndjson, &dropped, Some(Redaction::Drop), Default::default(), |_| {}).unwrap();
     assert!(transcript_texts(&dropped).iter().any(|t| t.contains("[name]")));
 }
 
 #[tokio::test]
 async fn an_incremental_export_replaces_only_the_days_that_changed() {
-    let dsn = fresh_database("facesign_export_incremental").await;
+    let Some(dsn) = fresh_database("facesign_export_incremental").await else { return };
     let dir = tempfile::tempdir().unwrap();
     load_into(&dsn, &corpus(dir.path(), 15, 2_000)).await;
     let out = dir.path().join("dataset");
@@ -315,7 +314,7 @@ fn sessions_created_in_the_same_instant_are_written_in_id_order() {
     )
     .unwrap();
     let out = dir.path().join("dataset");
-    export::ndjson::export(&file, &out, None, |_| {}).unwrap();
+    export::ndjson::export(&file, &out, None, Default::default(), |_| {}).unwrap();
     let ids = strings(&out, "sessions", "session_id");
     assert_eq!(ids, ["z", "a", "b", "c"]);
 }

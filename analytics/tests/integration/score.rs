@@ -7,7 +7,7 @@ use std::path::Path;
 use arrow_array::{Array, Int32Array, ListArray, StringArray, StructArray};
 use facesign_analytics::export;
 use facesign_analytics::generate::{generate, parse_date, Config, Rates};
-use facesign_analytics::score::config::ScoreConfig;
+use facesign_analytics::risk::config::ScoreConfig;
 use facesign_analytics::score::evaluate::{evaluate, read_labels};
 use facesign_analytics::score::finding::detector;
 use facesign_analytics::score::input::Source;
@@ -60,7 +60,7 @@ fn scores_and_findings_over_parquet_and_ndjson() {
     };
     let corpus = generate(&config, &dir.path().join("corpus"), 2, |_| {}).unwrap();
     let dataset = dir.path().join("dataset");
-    export::ndjson::export(&corpus.sessions_path, &dataset, None, |_| {}).unwrap();
+    export::ndjson::export(&corpus.sessions_path, &dataset, None, Default::default(), |_| {}).unwrap();
 
     let score_config = ScoreConfig::default();
     let from_parquet = dir.path().join("from-parquet");

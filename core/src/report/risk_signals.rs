@@ -4,73 +4,165 @@ use super::node_outcomes::entry_outcome;
 use super::{bool_at, f64_at, i32_at, i64_at, int_count, report_of, str_at};
 use crate::json::{JsonRef, Kind};
 
-/// The composite `facesign.risk_signals`, field by field as in the SQL API spec (sql-api.md,
-/// "Reading reports").
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct RiskSignals<'a> {
+/// The signals of `facesign.risk_signals`, in the composite type's attribute order: the one
+/// list from which the struct ([`RiskSignals`]), the catalogue ([`SIGNALS`]: name, SQL type,
+/// export column, whether the scorer reads it) and the values in order
+/// ([`RiskSignals::values`]) are derived, and through them the composite type's SQL and datums
+/// (extension), the export's SELECT list, binary-COPY types and Parquet schema, and the
+/// scorer's columns (analytics). Adding a signal: a line here, its reading in
+/// [`risk_signals`], and its test (docs/development.md, "Adding a risk signal").
+///
+/// `column` is the signal's column in the exported `sessions/` dataset (`lang` is
+/// `report_lang` there, beside the session's configured `lang`).
+macro_rules! risk_signal_list {
+    ($( $(#[doc = $doc:literal])* $name:ident: $kind:ident, column $column:literal, scored $scored:literal; )*) => {
+        /// The composite `facesign.risk_signals`, field by field as in the SQL API spec
+        /// (sql-api.md, "Reading reports"). Every field is `None` when absent or of another
+        /// JSON type.
+        #[derive(Debug, Clone, PartialEq, Default)]
+        pub struct RiskSignals<'a> {
+            $( $(#[doc = $doc])* pub $name: kind::$kind<'a>, )*
+        }
+
+        /// Every signal, in order.
+        pub const SIGNALS: [Signal; [$(stringify!($name)),*].len()] = [
+            $( Signal { name: stringify!($name), kind: SignalKind::$kind, column: $column, scored: $scored }, )*
+        ];
+
+        impl<'a> RiskSignals<'a> {
+            /// The values, in [`SIGNALS`] order.
+            pub fn values(&self) -> [SignalValue<'a>; SIGNALS.len()] {
+                [ $( SignalValue::$kind(self.$name), )* ]
+            }
+        }
+    };
+}
+
+/// The Rust type of each kind of signal (a lifetime for all, so the list can name them alike).
+pub mod kind {
+    pub type Text<'a> = Option<&'a str>;
+    pub type Float<'a> = Option<f64>;
+    pub type Int<'a> = Option<i32>;
+    pub type BigInt<'a> = Option<i64>;
+    pub type Bool<'a> = Option<bool>;
+}
+
+/// The type of a signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignalKind {
+    Text,
+    Float,
+    Int,
+    BigInt,
+    Bool,
+}
+
+impl SignalKind {
+    /// Its SQL type, as the composite type declares it.
+    pub fn sql_type(self) -> &'static str {
+        match self {
+            SignalKind::Text => "text",
+            SignalKind::Float => "float8",
+            SignalKind::Int => "int",
+            SignalKind::BigInt => "bigint",
+            SignalKind::Bool => "boolean",
+        }
+    }
+}
+
+/// One signal of the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signal {
+    /// The attribute of `facesign.risk_signals` and the field of [`RiskSignals`].
+    pub name: &'static str,
+    pub kind: SignalKind,
+    /// Its column in the exported `sessions/` dataset.
+    pub column: &'static str,
+    /// Whether `facesign-analytics score` reads it.
+    pub scored: bool,
+}
+
+/// A signal's value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SignalValue<'a> {
+    Text(Option<&'a str>),
+    Float(Option<f64>),
+    Int(Option<i32>),
+    BigInt(Option<i64>),
+    Bool(Option<bool>),
+}
+
+/// `CREATE TYPE risk_signals AS (…)`, as the extension declares it.
+pub fn composite_type_sql() -> String {
+    let attributes: Vec<String> =
+        SIGNALS.iter().map(|s| format!("    {} {}", s.name, s.kind.sql_type())).collect();
+    format!("CREATE TYPE risk_signals AS (\n{}\n);\n", attributes.join(",\n"))
+}
+
+risk_signal_list! {
     /// Outcome of the last `liveness_detection` node report.
-    pub liveness: Option<&'a str>,
+    liveness: Text, column "liveness", scored true;
     /// Outcome of the last `recognition` node report.
-    pub recognition: Option<&'a str>,
+    recognition: Text, column "recognition", scored false;
     /// Outcome of the last `face_scan` node report.
-    pub face_scan: Option<&'a str>,
+    face_scan: Text, column "face_scan", scored true;
     /// Outcome of the last `face_compare` node report.
-    pub face_compare: Option<&'a str>,
+    face_compare: Text, column "face_compare", scored true;
     /// `report.similarity` of the last `face_compare` node report; when that is `None`,
     /// `report.compareFacesReport.similarity` of the last `face_scan` node report.
-    pub face_similarity: Option<f64>,
+    face_similarity: Float, column "face_similarity", scored true;
     /// Outcome of the last `document_scan` node report.
-    pub document_scan: Option<&'a str>,
+    document_scan: Text, column "document_scan", scored true;
     /// Outcome of the last `two_factor_email`, `two_factor_sms` or legacy `two_factor` report.
-    pub two_factor: Option<&'a str>,
+    two_factor: Text, column "two_factor", scored true;
     /// `deepfakeDetection.verdict`.
-    pub deepfake_verdict: Option<&'a str>,
+    deepfake_verdict: Text, column "deepfake_verdict", scored true;
     /// `deepfakeDetection.score`.
-    pub deepfake_score: Option<f64>,
+    deepfake_score: Float, column "deepfake_score", scored true;
     /// `aiAnalysis.realPersonOrVirtual`.
-    pub real_person: Option<&'a str>,
+    real_person: Text, column "real_person", scored true;
     /// `aiAnalysis.ageMin` (integral numbers only).
-    pub age_min: Option<i32>,
+    age_min: Int, column "age_min", scored true;
     /// `aiAnalysis.ageMax` (integral numbers only).
-    pub age_max: Option<i32>,
+    age_max: Int, column "age_max", scored true;
     /// `aiAnalysis.sex`.
-    pub sex: Option<&'a str>,
+    sex: Text, column "sex", scored true;
     /// `videoAIAnalysisStatus`.
-    pub video_status: Option<&'a str>,
+    video_status: Text, column "video_status", scored false;
     /// Criteria of `videoAIAnalysis` evaluated `suspicious`; `None` without an analysis.
-    pub video_suspicious: Option<i32>,
+    video_suspicious: Int, column "video_suspicious", scored true;
     /// Criteria of `videoAIAnalysis` evaluated `highFraudRisk`; `None` without an analysis.
-    pub video_high_risk: Option<i32>,
+    video_high_risk: Int, column "video_high_risk", scored true;
     /// `location.country.isoCode`.
-    pub country: Option<&'a str>,
+    country: Text, column "country", scored true;
     /// `location.city.names.en`.
-    pub city: Option<&'a str>,
+    city: Text, column "city", scored true;
     /// `location.location.latitude`.
-    pub latitude: Option<f64>,
+    latitude: Float, column "latitude", scored true;
     /// `location.location.longitude`.
-    pub longitude: Option<f64>,
+    longitude: Float, column "longitude", scored true;
     /// `location.location.accuracyRadius` (integral numbers only).
-    pub accuracy_radius_km: Option<i32>,
+    accuracy_radius_km: Int, column "accuracy_radius_km", scored true;
     /// `location.location.timeZone`.
-    pub time_zone: Option<&'a str>,
+    time_zone: Text, column "time_zone", scored false;
     /// Any anonymity trait true; `None` when `location.traits` is not an object.
-    pub anonymizer: Option<bool>,
+    anonymizer: Bool, column "anonymizer", scored true;
     /// `location.traits.autonomousSystemNumber` (integral numbers only).
-    pub asn: Option<i64>,
+    asn: BigInt, column "asn", scored true;
     /// `device.browser`.
-    pub browser: Option<&'a str>,
+    browser: Text, column "browser", scored true;
     /// `device.version`.
-    pub browser_version: Option<&'a str>,
+    browser_version: Text, column "browser_version", scored true;
     /// `device.os`.
-    pub os: Option<&'a str>,
+    os: Text, column "os", scored true;
     /// `device.platform`.
-    pub platform: Option<&'a str>,
+    platform: Text, column "platform", scored true;
     /// `device.isMobile` or `device.isTablet`; `None` when neither is a boolean.
-    pub is_mobile: Option<bool>,
+    is_mobile: Bool, column "is_mobile", scored true;
     /// `device.isBot`.
-    pub is_bot: Option<bool>,
+    is_bot: Bool, column "is_bot", scored true;
     /// `report.lang`.
-    pub lang: Option<&'a str>,
+    lang: Text, column "report_lang", scored false;
 }
 
 /// The nine criteria of `videoAIAnalysis` the SDK names (any other key is allowed since 1.0.29;

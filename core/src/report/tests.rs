@@ -961,3 +961,39 @@ fn test_sessions() {
         assert!(read.summary.id.is_some(), "{file}");
     }
 }
+
+/// The signal list: names and export columns unique, and each value in the list's order and
+/// kind (`RiskSignals::values` is built from the same list as the struct).
+#[test]
+fn the_signal_list_is_consistent() {
+    use super::risk_signals::{composite_type_sql, SignalValue, SIGNALS};
+    let mut names: Vec<&str> = SIGNALS.iter().map(|s| s.name).collect();
+    let mut columns: Vec<&str> = SIGNALS.iter().map(|s| s.column).collect();
+    names.sort_unstable();
+    names.dedup();
+    columns.sort_unstable();
+    columns.dedup();
+    assert_eq!((names.len(), columns.len()), (SIGNALS.len(), SIGNALS.len()));
+    let r = RiskSignals {
+        liveness: Some("livenessDetected"),
+        asn: Some(3320),
+        is_bot: Some(false),
+        ..Default::default()
+    };
+    let values = r.values();
+    for (signal, value) in SIGNALS.iter().zip(values) {
+        let kind_matches = matches!(
+            (signal.kind, value),
+            (super::risk_signals::SignalKind::Text, SignalValue::Text(_))
+                | (super::risk_signals::SignalKind::Float, SignalValue::Float(_))
+                | (super::risk_signals::SignalKind::Int, SignalValue::Int(_))
+                | (super::risk_signals::SignalKind::BigInt, SignalValue::BigInt(_))
+                | (super::risk_signals::SignalKind::Bool, SignalValue::Bool(_))
+        );
+        assert!(kind_matches, "{}", signal.name);
+    }
+    assert_eq!(values[0], SignalValue::Text(Some("livenessDetected")));
+    let sql = composite_type_sql();
+    assert!(sql.starts_with("CREATE TYPE risk_signals AS (\n    liveness text,\n"), "{sql}");
+    assert!(sql.contains("    asn bigint,\n") && sql.ends_with("    lang text\n);\n"), "{sql}");
+}
