@@ -54,18 +54,17 @@ pub struct Checked {
     pub session: String,
 }
 
-/// The session on a line, or why it cannot be stored ([`ndjson::session_of_line`]: what the
-/// reference table would refuse is refused here, so one bad session does not fail a batch).
-fn check_line(number: u64, line: &[u8], nul: NulPolicy) -> std::result::Result<Checked, String> {
-    let read = ndjson::session_of_line(line, nul)?;
+/// A session read from a line ([`ndjson::LineReader::next_session`], which refuses what the
+/// reference table would refuse, so one bad session does not fail a batch), ready to store.
+fn checked(number: u64, text: &[u8], read: ndjson::SessionLine) -> Checked {
     let id = read.session["id"].as_str().unwrap_or_default().to_owned();
     let session = if read.text_is_session {
-        // Checked to be UTF-8 by session_of_line.
-        String::from_utf8_lossy(line).into_owned()
+        // Checked to be UTF-8 by the reader.
+        String::from_utf8_lossy(text).into_owned()
     } else {
         read.session.to_string()
     };
-    Ok(Checked { lines: vec![number], id, session })
+    Checked { lines: vec![number], id, session }
 }
 
 /// Appends `text` as a COPY text-format field.
@@ -269,17 +268,11 @@ pub async fn load(
     let mut summary = LoadSummary::default();
     let mut batch: Vec<Checked> = Vec::with_capacity(options.batch);
     let mut lines = ndjson::LineReader::new(input);
-    while let Some(ndjson::Line { number, content, .. }) = lines.next_line().context("reading the input")? {
-        summary.lines = number;
-        match content {
-            ndjson::RawLine::TooLong(bytes) => {
-                summary.rejected.push((number, ndjson::too_long_reason(bytes)))
-            }
-            ndjson::RawLine::Text(text) if text.iter().all(u8::is_ascii_whitespace) => continue,
-            ndjson::RawLine::Text(text) => match check_line(number, text, options.nul) {
-                Ok(checked) => batch.push(checked),
-                Err(reason) => summary.rejected.push((number, reason)),
-            },
+    while let Some(read) = lines.next_session(options.nul).context("reading the input")? {
+        let number = read.number;
+        match read.outcome {
+            Ok(line) => batch.push(checked(number, read.text, line)),
+            Err(reason) => summary.rejected.push((number, reason)),
         }
         if batch.len() >= options.batch {
             load_batch(client, &table, &mut batch, &mut summary).await?;
@@ -290,6 +283,8 @@ pub async fn load(
     if !batch.is_empty() {
         load_batch(client, &table, &mut batch, &mut summary).await?;
     }
+    // Blank lines at the end count too.
+    summary.lines = lines.lines();
     progress(summary.lines);
     summary.rejected.sort();
     Ok(summary)
@@ -298,6 +293,11 @@ pub async fn load(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A line as the loader reads it.
+    fn check_line(number: u64, line: &[u8], nul: NulPolicy) -> std::result::Result<Checked, String> {
+        ndjson::session_of_line(line, nul).map(|read| checked(number, line, read))
+    }
 
     #[test]
     fn lines_are_checked_and_unwrapped() {

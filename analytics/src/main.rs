@@ -45,17 +45,17 @@ fn main() -> ExitCode {
     };
     match outcome {
         Ok(code) => code,
-        // Under --strict, export and score refuse to write: the lines, then status 3.
-        Err(e) if e.downcast_ref::<StrictRefusal>().is_some() => {
-            if let Some(StrictRefusal(lines)) = e.downcast_ref::<StrictRefusal>() {
+        Err(e) => match e.downcast_ref::<StrictRefusal>() {
+            // Under --strict, export and score refuse to write: the lines, then status 3.
+            Some(StrictRefusal(lines)) => {
                 ndjson::print_refused(lines);
+                eprintln!("error: {e}");
+                ExitCode::from(cmd::EXIT_REFUSED_LINES)
             }
-            eprintln!("error: {e}");
-            ExitCode::from(cmd::EXIT_REFUSED_LINES)
-        }
-        Err(e) => {
-            eprintln!("Error: {e:?}");
-            ExitCode::FAILURE
-        }
+            None => {
+                eprintln!("Error: {e:?}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }

@@ -65,6 +65,16 @@ pub struct SessionLine {
 
 /// The session a line's bytes hold, or why it is refused.
 pub fn session_of_line(bytes: &[u8], nul: NulPolicy) -> Result<SessionLine, String> {
+    let line = parse_session(bytes, nul)?;
+    if let Some(refusal) = storable::refusal(&line.session) {
+        return Err(refusal_reason(&refusal));
+    }
+    Ok(line)
+}
+
+/// The session a line's bytes hold, parsed and unwrapped (and `\u0000` replaced under
+/// [`NulPolicy::Replace`]) but not checked: for a line [`session_of_line`] has read already.
+pub fn parse_session(bytes: &[u8], nul: NulPolicy) -> Result<SessionLine, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         format!(
             "not UTF-8 text (an invalid byte at column {}): the file is binary or in another encoding",
@@ -77,13 +87,7 @@ pub fn session_of_line(bytes: &[u8], nul: NulPolicy) -> Result<SessionLine, Stri
         Value::Object(mut outer) if wrapped => outer.remove("session").unwrap_or(Value::Null),
         other => other,
     };
-    let mut replaced = false;
-    if nul == NulPolicy::Replace {
-        replaced = replace_nul(&mut session);
-    }
-    if let Some(refusal) = storable::refusal(&session) {
-        return Err(refusal_reason(&refusal));
-    }
+    let replaced = nul == NulPolicy::Replace && replace_nul(&mut session);
     Ok(SessionLine { session, text_is_session: !wrapped && !replaced })
 }
 
@@ -121,13 +125,14 @@ fn json_reason(e: &serde_json::Error) -> String {
 
 /// Replaces U+0000 in every string and key by U+FFFD, without recursing; true when any was.
 fn replace_nul(doc: &mut Value) -> bool {
-    if storable::first_nul(&*doc).is_none() {
-        return false;
-    }
+    let mut replaced = false;
     let mut stack = vec![doc];
     while let Some(value) = stack.pop() {
         match value {
-            Value::String(s) if s.contains('\0') => *s = s.replace('\0', "\u{FFFD}"),
+            Value::String(s) if s.contains('\0') => {
+                *s = s.replace('\0', "\u{FFFD}");
+                replaced = true;
+            }
             Value::Array(items) => stack.extend(items.iter_mut()),
             Value::Object(map) => {
                 if map.keys().any(|k| k.contains('\0')) {
@@ -135,13 +140,14 @@ fn replace_nul(doc: &mut Value) -> bool {
                     for (key, v) in members {
                         map.insert(key.replace('\0', "\u{FFFD}"), v);
                     }
+                    replaced = true;
                 }
                 stack.extend(map.values_mut());
             }
             _ => {}
         }
     }
-    true
+    replaced
 }
 
 /// What a line holds.
@@ -188,6 +194,35 @@ impl<R: BufRead> LineReader<R> {
 
     /// The next line, or `None` at the end of the input.
     pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
+        let Some((number, offset, span)) = self.advance()? else { return Ok(None) };
+        let content = match span {
+            Span::Text(range) => RawLine::Text(&self.buf[range]),
+            Span::TooLong(bytes) => RawLine::TooLong(bytes),
+        };
+        Ok(Some(Line { number, offset, content }))
+    }
+
+    /// The next line that is not blank, read as a session ([`session_of_line`]) or refused
+    /// with its reason; `None` at the end of the input. Every NDJSON-reading command reads
+    /// its input through this.
+    pub fn next_session(&mut self, nul: NulPolicy) -> io::Result<Option<SessionRead<'_>>> {
+        loop {
+            let Some((number, offset, span)) = self.advance()? else { return Ok(None) };
+            let (text, outcome) = match span {
+                Span::TooLong(bytes) => (&[][..], Err(too_long_reason(bytes))),
+                Span::Text(range) if self.buf[range.clone()].iter().all(u8::is_ascii_whitespace) => continue,
+                Span::Text(range) => {
+                    let text = &self.buf[range];
+                    (text, session_of_line(text, nul))
+                }
+            };
+            return Ok(Some(SessionRead { number, offset, text, outcome }));
+        }
+    }
+
+    /// Reads the next line into `buf`: its number, the offset of its text, and where the text
+    /// is in `buf` (without the line end and a first line's BOM), or that it was too long.
+    fn advance(&mut self) -> io::Result<Option<(u64, u64, Span)>> {
         self.buf.clear();
         let start = self.offset;
         let mut consumed = 0u64;
@@ -224,24 +259,36 @@ impl<R: BufRead> LineReader<R> {
         }
         self.number += 1;
         self.offset += consumed;
-        let (number, mut offset) = (self.number, start);
         if too_long {
-            return Ok(Some(Line { number, offset, content: RawLine::TooLong(consumed) }));
+            return Ok(Some((self.number, start, Span::TooLong(consumed))));
         }
-        let mut text = &self.buf[..];
-        while let [rest @ .., b'\n' | b'\r'] = text {
-            text = rest;
+        let mut end = self.buf.len();
+        while end > 0 && matches!(self.buf[end - 1], b'\n' | b'\r') {
+            end -= 1;
         }
-        if number == 1 {
-            if let Some(rest) = text.strip_prefix("\u{FEFF}".as_bytes()) {
-                text = rest;
-                offset += 3;
-            }
-        }
-        let content =
-            if text.len() > self.max { RawLine::TooLong(text.len() as u64) } else { RawLine::Text(text) };
-        Ok(Some(Line { number, offset, content }))
+        let bom = if self.number == 1 && self.buf[..end].starts_with("\u{FEFF}".as_bytes()) { 3 } else { 0 };
+        let span =
+            if end - bom > self.max { Span::TooLong((end - bom) as u64) } else { Span::Text(bom..end) };
+        Ok(Some((self.number, start + bom as u64, span)))
     }
+}
+
+/// Where a line read into [`LineReader`]'s buffer is.
+enum Span {
+    Text(std::ops::Range<usize>),
+    TooLong(u64),
+}
+
+/// A line that is not blank, read by [`LineReader::next_session`].
+pub struct SessionRead<'a> {
+    /// Its number (1-based).
+    pub number: u64,
+    /// The byte offset in the input where its text starts.
+    pub offset: u64,
+    /// Its text without the line end (empty for a line skipped unread).
+    pub text: &'a [u8],
+    /// The session, or why the line is refused.
+    pub outcome: Result<SessionLine, String>,
 }
 
 /// Why a line over the limit is refused.
@@ -261,14 +308,10 @@ pub fn read_sessions(
     mut refused: impl FnMut(u64, String),
 ) -> anyhow::Result<u64> {
     let mut lines = LineReader::new(input);
-    while let Some(Line { number, content, .. }) = lines.next_line()? {
-        match content {
-            RawLine::TooLong(bytes) => refused(number, too_long_reason(bytes)),
-            RawLine::Text(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {}
-            RawLine::Text(bytes) => match session_of_line(bytes, nul) {
-                Ok(line) => session(number, line)?,
-                Err(reason) => refused(number, reason),
-            },
+    while let Some(read) = lines.next_session(nul)? {
+        match read.outcome {
+            Ok(line) => session(read.number, line)?,
+            Err(reason) => refused(read.number, reason),
         }
     }
     Ok(lines.lines())

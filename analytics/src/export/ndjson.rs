@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::redact::{Provided, Redaction};
 use super::{ExportSummary, Run};
 use crate::dataset::rows::{micros, rows_of};
-use crate::ndjson::{self, Line, LineOptions, RawLine};
+use crate::ndjson::{self, LineOptions};
 
 /// Where one session's line is, and its creation time (`i64::MAX`: none, sorted last as
 /// PostgreSQL sorts NULL).
@@ -38,20 +38,15 @@ pub fn export(
     let mut run = Run::start(out, redaction)?;
     let mut entries = Vec::new();
     let mut reader = ndjson::LineReader::new(BufReader::with_capacity(1 << 20, &file));
-    while let Some(Line { number, offset, content }) = reader.next_line()? {
-        match content {
-            RawLine::TooLong(bytes) => run.summary.rejected.push((number, ndjson::too_long_reason(bytes))),
-            RawLine::Text(text) if text.iter().all(u8::is_ascii_whitespace) => {}
-            RawLine::Text(text) => match ndjson::session_of_line(text, lines.nul) {
-                Ok(line) => {
-                    let created_at = micros(
-                        line.session.get("createdAt").and_then(Value::as_f64).filter(|x| x.is_finite()),
-                    );
-                    let len = u32::try_from(text.len()).context("a line longer than 4 GiB")?;
-                    entries.push(Entry { created_at: created_at.unwrap_or(i64::MAX), offset, len });
-                }
-                Err(reason) => run.summary.rejected.push((number, reason)),
-            },
+    while let Some(read) = reader.next_session(lines.nul)? {
+        match read.outcome {
+            Ok(line) => {
+                let created_at =
+                    micros(line.session.get("createdAt").and_then(Value::as_f64).filter(|x| x.is_finite()));
+                let len = u32::try_from(read.text.len()).context("a line longer than 4 GiB")?;
+                entries.push(Entry { created_at: created_at.unwrap_or(i64::MAX), offset: read.offset, len });
+            }
+            Err(reason) => run.summary.rejected.push((read.number, reason)),
         }
     }
     if lines.strict && !run.summary.rejected.is_empty() {
@@ -63,7 +58,8 @@ pub fn export(
     let read = |e: &Entry, buf: &mut Vec<u8>| -> Result<Value> {
         buf.resize(e.len as usize, 0);
         file.read_exact_at(buf, e.offset)?;
-        ndjson::session_of_line(buf, lines.nul)
+        // Checked in the first pass: only parsed again here.
+        ndjson::parse_session(buf, lines.nul)
             .map(|line| line.session)
             .map_err(|reason| anyhow::anyhow!("{} changed while it was read: {reason}", input.display()))
     };

@@ -175,9 +175,6 @@ pub fn frame_of_rows(rows: &[SessionRow]) -> Result<DataFrame> {
                 name.into(),
                 rows.iter().map(|r| r.client_reference_id.as_deref()).collect::<Vec<_>>(),
             ),
-            "status" => {
-                Series::new(name.into(), rows.iter().map(|r| r.status.as_deref()).collect::<Vec<_>>())
-            }
             "created_at" => Series::new(name.into(), rows.iter().map(|r| r.created_at).collect::<Vec<_>>()),
             _ => {
                 let Some(k) = SIGNALS.iter().position(|s| s.column == name) else {

@@ -220,6 +220,14 @@ async fn a_password_never_appears_in_errors() {
     assert!(message.contains("127.0.0.1"), "{message}");
 }
 
+/// A generated corpus and its lines.
+fn corpus_lines(sessions: u64) -> (tempfile::TempDir, Vec<String>) {
+    let dir = corpus(sessions);
+    let text = std::fs::read_to_string(dir.path().join("sessions.ndjson")).unwrap();
+    let lines = text.lines().map(str::to_owned).collect();
+    (dir, lines)
+}
+
 /// The command-line tool this package builds.
 fn cli(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_facesign-analytics")).args(args).output().unwrap()
@@ -251,12 +259,7 @@ fn random_text(n: usize, seed: u64) -> String {
 #[tokio::test]
 async fn hostile_lines_are_named_and_every_good_session_is_stored() {
     let Some(dsn) = fresh_database("facesign_load_hostile").await else { return };
-    let dir = corpus(3_000);
-    let good: Vec<String> = std::fs::read_to_string(dir.path().join("sessions.ndjson"))
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect();
+    let (dir, good) = corpus_lines(3_000);
     let with = |base: &str, edit: &dyn Fn(&mut serde_json::Value)| {
         let mut v: serde_json::Value = serde_json::from_str(base).unwrap();
         edit(&mut v);
@@ -400,12 +403,7 @@ async fn a_batch_refused_for_an_unforeseen_reason_still_stores_the_rest() {
         )
         .await
         .unwrap();
-    let dir = corpus(3_000);
-    let good: Vec<String> = std::fs::read_to_string(dir.path().join("sessions.ndjson"))
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect();
+    let (dir, good) = corpus_lines(3_000);
     let status_of = |line: &str, status: &str| {
         let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
         v["status"] = status.into();
