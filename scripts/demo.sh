@@ -117,7 +117,7 @@ psql_db -d "$DB" -c "SELECT decision, count(*) FROM (SELECT CASE WHEN r.liveness
 
 DATASET="$DATA/dataset"
 RESULTS="$DATA/results"
-step "Exporting the sessions to Parquet (facesign-analytics export, through the extension's readers)"
+step "Exporting the sessions to Parquet (facesign-analytics export: each session read once by the extension's export_rows)"
 PGDATABASE="$DB" "$ANALYTICS" export --out "$DATASET"
 
 step "Scoring every session and running the anomaly detectors (facesign-analytics score)"

@@ -4,7 +4,7 @@
     python3 scripts/report.py DATA_DIR OUT.html [--title TEXT] [--evaluation FILE]
 
 DATA_DIR is laid out as the notebooks' (notebooks/README.md): dataset/ (sessions/,
-node_outcomes/, flow_edges/), results/ (scores/, findings/) and, for a generated corpus,
+node_outcomes/, flows/), results/ (scores/, findings/) and, for a generated corpus,
 corpus/labels.csv. The report holds the headline counts, the risk score distribution, the
 findings per detector, a world map of the sessions with the impossible trips as great-circle
 arcs, the outcome funnel of the busiest flow, the top risk reasons and, with --evaluation, the
@@ -221,24 +221,19 @@ def node_order(flow_edges):
 def busiest_flow_funnel(d):
     """The busiest flow's funnel (notebook 04's, for its flow 1): a chart, its label, and the flow count."""
     con = d.con
-    # Flows are told apart by their graphs: sessions whose edges are the same in the same order.
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE session_graph AS
-        SELECT session_id, md5(to_json(list([source, outcome, target] ORDER BY ordinal))::VARCHAR) AS graph
-        FROM flow_edges GROUP BY session_id
-    """)
-    flows = d.q("SELECT graph, count(*) AS sessions, min(session_id) AS example FROM session_graph "
-                "GROUP BY graph ORDER BY sessions DESC, graph")
+    # Flows are told apart by flow_id, the fingerprint of the flow each session ran (flows/ has
+    # each one's edges once).
+    flows = d.q("SELECT flow_id, count(*) AS sessions FROM sessions WHERE flow_id IS NOT NULL "
+                "GROUP BY flow_id ORDER BY sessions DESC, flow_id")
     if flows.empty:
         return None
-    graph, sessions, example = flows.iloc[0]
+    graph, sessions = flows.iloc[0]
     con.execute("CREATE OR REPLACE TEMP TABLE flow AS SELECT ordinal, source, outcome, target "
-                "FROM flow_edges WHERE session_id = $example", {"example": example})
+                "FROM flows WHERE flow_id = $flow_id", {"flow_id": graph})
     con.execute("""
         CREATE OR REPLACE TEMP TABLE finished AS
-        SELECT session_id FROM sessions JOIN session_graph USING (session_id)
-        WHERE graph = $graph AND list_contains($statuses, status)
-    """, {"graph": graph, "statuses": STATUSES})
+        SELECT session_id FROM sessions WHERE flow_id = $flow_id AND list_contains($statuses, status)
+    """, {"flow_id": graph, "statuses": STATUSES})
     # Each node report resolved to the edge it took: the edge with that outcome key, else the
     # edge to that target (the first by ordinal).
     con.execute("""
@@ -314,7 +309,7 @@ def busiest_flow_funnel(d):
               labels=["left by its busiest outcome", "by the next ones", "stopped there", "end node"],
               loc="upper center", bbox_to_anchor=(0.5, 0), ncol=4, fontsize=8, frameon=False,
               bbox_transform=offset_copy(ax.transAxes, fig=fig, y=-30, units="points"))  # under the x label
-    label = (f"flow 1 of {len(flows)} (graph {graph[:12]}, {len(order_all)} nodes, {thousands(sessions)} sessions, "
+    label = (f"flow 1 of {len(flows)} (flow_id {graph[:12]}, {len(order_all)} nodes, {thousands(sessions)} sessions, "
              f"{thousands(flow_nodes.reached.iloc[0])} finished)")
     ax.set_title(f"Busiest flow: {label}", loc="left")
     return png(fig), label, int(off_graph)
@@ -423,7 +418,7 @@ def build(data_dir, title, evaluation_file):
     d.view("findings", "results/findings")
     d.view("sessions", "dataset/sessions")
     has_flows = d.view("node_outcomes", "dataset/node_outcomes", required=False) and \
-        d.view("flow_edges", "dataset/flow_edges", required=False)
+        d.view("flows", "dataset/flows", required=False)
 
     sessions, users, first, last = d.one(
         "SELECT count(*), count(DISTINCT client_reference_id), min(created_at), max(created_at) FROM scores")
@@ -483,7 +478,7 @@ def build(data_dir, title, evaluation_file):
     parts.append("<h2>Outcome funnel of the busiest flow</h2>")
     funnel = busiest_flow_funnel(d) if has_flows else None
     if funnel is None:
-        reason = ("the export has no flow_edges/ or node_outcomes/ dataset (an older facesign-analytics); "
+        reason = ("the export has no flows/ or node_outcomes/ dataset (an older facesign-analytics); "
                   "export it again"
                   if not has_flows else "no finished session ran a flow with edges")
         parts.append(f'<p class="note">No funnel: {esc(reason)}.</p>')
@@ -493,7 +488,7 @@ def build(data_dir, title, evaluation_file):
         parts.append(figure("chart-funnel", funnel_png, "Outcome funnel of the busiest flow",
                             f"{esc(label)}. Per node, the finished sessions that reached it, split by the outcome "
                             f"they left with (blues) and those that stopped there (red); end nodes grey. "
-                            "Flows are told apart by their graphs (notebooks/04_flow_funnels.ipynb has every flow)."
+                            "Flows are told apart by their flow_id (notebooks/04_flow_funnels.ipynb has every flow)."
                             f"{off}"))
         charts += 1
 

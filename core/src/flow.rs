@@ -1,12 +1,14 @@
 //! FaceSign flows: the node array of `settings.flow`, validated and read as a graph.
 
 pub mod edges;
+pub mod fingerprint;
 pub mod graph;
 pub mod node_types;
 pub mod problem;
 pub mod validate;
 
 pub use edges::{flow_edges, Edge};
+pub use fingerprint::flow_fingerprint;
 pub use problem::{Code, ErrorCount, Problem, Rows, Severity, Sink};
 
 use crate::json::JsonRef;

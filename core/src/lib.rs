@@ -6,6 +6,7 @@
 //! the server that runs it read out of bounds.
 #![forbid(unsafe_code)]
 
+pub mod export_rows;
 pub mod flow;
 pub mod json;
 pub mod jsonb;

@@ -8,7 +8,9 @@
 ::pgrx::pg_module_magic!(name, version);
 
 mod composite;
+mod export_rows;
 mod flow_edges;
+mod flow_fingerprint;
 mod jsonb_arg;
 mod jsonb_result;
 mod materialize;

@@ -214,6 +214,19 @@ pub fn check_both(doc: &Value, run: Run) {
             facesign_core::storable::refusal(binary),
             "serde_json and binary jsonb disagree on whether the session can be stored"
         );
+        let rows = facesign_core::export_rows::export_rows(binary, true);
+        let owned = facesign_core::export_rows::SessionRows::from(&rows);
+        assert_eq!(
+            owned,
+            facesign_core::export_rows::session_rows(doc, true),
+            "serde_json and binary jsonb disagree on the export's rows"
+        );
+        assert_eq!(
+            facesign_core::export_rows::wire::decode(&facesign_core::export_rows::wire::encode(&rows))
+                .as_ref(),
+            Ok(&owned),
+            "the export's wire format changed the rows"
+        );
     }
 }
 
@@ -227,6 +240,15 @@ pub fn check_binary(bytes: &[u8]) {
     }
     read_report(doc);
     let _ = facesign_core::storable::refusal(doc);
+    // The export's rows of anything cross the wire unchanged.
+    let rows = facesign_core::export_rows::export_rows(doc, true);
+    let decoded = facesign_core::export_rows::wire::decode(&facesign_core::export_rows::wire::encode(&rows));
+    // Compared as Debug text: a corrupt numeric may read as NaN, which is not equal to itself.
+    assert_eq!(
+        format!("{decoded:?}"),
+        format!("{:?}", Ok::<_, ()>(facesign_core::export_rows::SessionRows::from(&rows))),
+        "the wire format changed the rows"
+    );
     walk(doc, 20_000);
 }
 

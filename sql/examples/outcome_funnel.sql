@@ -2,10 +2,11 @@
 -- it. A node's drop-off is the sessions that reached it minus those that left by an edge.
 -- Conversation and data_validation reports name the next node as their outcome, fixed-outcome
 -- nodes the outcome key, so an edge matches either. The start node writes no report: its
--- one edge counts every session that ran the flow.
+-- one edge counts every session that ran the flow. A flow is one flow_fingerprint: the same
+-- flow version whatever its key order or whitespace (the export's flow_id).
 WITH flows AS (                       -- each distinct flow once
     SELECT DISTINCT ON (flow_key) flow_key, flow
-    FROM (SELECT md5((session -> 'settings' -> 'flow')::text) AS flow_key,
+    FROM (SELECT facesign.flow_fingerprint(session -> 'settings' -> 'flow') AS flow_key,
                  session -> 'settings' -> 'flow' AS flow
           FROM sessions
           WHERE jsonb_typeof(session -> 'settings' -> 'flow') = 'array') AS f
@@ -15,11 +16,11 @@ edges AS (
     FROM flows AS f CROSS JOIN LATERAL facesign.flow_edges(f.flow) AS e
 ),
 started AS (
-    SELECT md5((session -> 'settings' -> 'flow')::text) AS flow_key, count(*) AS sessions
+    SELECT facesign.flow_fingerprint(session -> 'settings' -> 'flow') AS flow_key, count(*) AS sessions
     FROM sessions GROUP BY 1
 ),
 taken AS (                            -- what each session's node reports say it did
-    SELECT md5((s.session -> 'settings' -> 'flow')::text) AS flow_key, n.node_id, n.outcome,
+    SELECT facesign.flow_fingerprint(s.session -> 'settings' -> 'flow') AS flow_key, n.node_id, n.outcome,
            count(*) AS sessions
     FROM sessions AS s CROSS JOIN LATERAL facesign.node_outcomes(s.session) AS n
     GROUP BY 1, 2, 3

@@ -20,6 +20,10 @@ SELECT count(facesign.outcome(doc, 'liveness_detection')) AS outcomes FROM hosti
 SELECT count(*) AS phrases FROM hostile, LATERAL facesign.transcript(doc);
 SELECT count((facesign.risk_signals(doc)).liveness) AS risk_signals FROM hostile;
 SELECT count((facesign.session_summary(doc)).id) AS summaries FROM hostile;
+-- What the export reads of each document, and each flow's fingerprint (deep flows included).
+SELECT sum(length(facesign.export_rows(doc, true))) AS export_bytes FROM hostile;
+SELECT count(facesign.flow_fingerprint(doc)) AS fingerprints FROM hostile;
+SELECT count(facesign.flow_fingerprint(doc->'settings'->'flow')) AS fingerprints FROM hostile;
 -- storage_refusal reasons without raising (assert_storable raises the same refusal by design).
 SELECT count(facesign.storage_refusal(doc)) AS refusals FROM hostile;
 -- merge_session: each document with itself, with a plain session, and with the next document

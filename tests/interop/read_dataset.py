@@ -15,8 +15,25 @@ import pyarrow.dataset as ds
 root = Path(sys.argv[1])
 manifest = json.loads((root / "_manifest.json").read_text())
 assert manifest["pending"] is None, "a commit is half done"
-expected = {name: manifest[name] for name in ("sessions", "node_outcomes", "transcript", "flow_edges")}
+expected = {name: manifest[name] for name in ("sessions", "node_outcomes", "transcript")}
 checks = 0
+
+# flows/: each distinct flow once, unpartitioned; every session's flow_id is in it.
+flows = ds.dataset(root / "flows", format="parquet").to_table()
+assert flows.num_rows == manifest["flows"], (flows.num_rows, manifest["flows"])
+assert flows.schema.field("flow_id").type in (pa.string(), pa.large_string()), flows.schema
+con = duckdb.connect()
+sessions_glob = str(root / "sessions" / "*" / "*.parquet")
+flows_glob = str(root / "flows" / "*.parquet")
+missing, distinct = con.execute(
+    f"SELECT count(*) FILTER (WHERE f.flow_id IS NULL), count(DISTINCT s.flow_id) "
+    f"FROM read_parquet('{sessions_glob}', hive_partitioning = true) AS s "
+    f"LEFT JOIN (SELECT DISTINCT flow_id FROM read_parquet('{flows_glob}')) AS f USING (flow_id) "
+    f"WHERE s.flow_id IS NOT NULL").fetchone()
+assert missing == 0 and 0 < distinct < 100, (missing, distinct)
+duplicated, = con.execute(f"SELECT count(*) FROM (SELECT flow_id, ordinal FROM read_parquet('{flows_glob}') GROUP BY ALL HAVING count(*) > 1)").fetchone()
+assert duplicated == 0, duplicated
+checks += 4
 
 for name, rows in expected.items():
     # pyarrow: hive partitioning, the partition column typed as a date.
@@ -47,5 +64,5 @@ for name, rows in expected.items():
         checks += 2
     checks += 3
 
-print(f"read with pyarrow {pa.__version__} and duckdb {duckdb.__version__}: {expected}")
+print(f"read with pyarrow {pa.__version__} and duckdb {duckdb.__version__}: {expected}, flows {manifest['flows']} rows of {distinct} flows")
 print(f"interop: {checks} passed, 0 failed")

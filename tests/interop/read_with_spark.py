@@ -24,14 +24,22 @@ spark = (
 )
 spark.sparkContext.setLogLevel("ERROR")
 checks = 0
-for name in ("sessions", "node_outcomes", "transcript", "flow_edges"):
+for name in ("sessions", "node_outcomes", "transcript", "flows"):
     df = spark.read.parquet(str(root / name))
     rows = df.count()
     assert rows == manifest[name], (name, rows, manifest[name])
     types = {f.name: f.dataType for f in df.schema.fields}
+    checks += 1
+    if name == "flows":  # unpartitioned: each distinct flow once
+        assert set(types) == {"flow_id", "ordinal", "source", "outcome", "target"}, types
+        sessions = spark.read.parquet(str(root / "sessions"))
+        unknown = sessions.where(F.col("flow_id").isNotNull()).join(df.select("flow_id").distinct(), "flow_id", "left_anti").count()
+        assert unknown == 0, unknown
+        checks += 2
+        continue
     assert isinstance(types["created_at"], TimestampType), types["created_at"]
     assert isinstance(types["created_date"], DateType), types["created_date"]
-    checks += 3
+    checks += 2
     if name == "sessions":
         off = df.where(F.col("created_at").isNotNull() & (F.to_date("created_at") != F.col("created_date"))).count()
         assert off == 0, off

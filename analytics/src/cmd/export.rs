@@ -10,8 +10,9 @@ use facesign_analytics::export;
 use facesign_analytics::ndjson::{self, LineOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// Export sessions as hive-partitioned Parquet (sessions/, node_outcomes/, transcript/,
-/// flow_edges/, partitioned by created_date), from PostgreSQL through the extension's readers, or from
+/// Export sessions as Parquet: sessions/, node_outcomes/ and transcript/ partitioned by
+/// created_date, and flows/ (each distinct flow once, by flow_id). From PostgreSQL (each
+/// session read once, by the facesign extension where it is installed, else here), or from
 /// NDJSON with --from-ndjson. A run appears whole or not at all (see _manifest.json).
 #[derive(clap::Args)]
 pub struct Args {
@@ -43,13 +44,22 @@ pub struct Args {
     /// The salt for --redact hash (keep it secret: it is what stops guessing values back).
     #[arg(long, env = "FACESIGN_REDACT_SALT", hide_env_values = true)]
     pub salt: Option<String>,
+    /// Connections reading at once, each its own days, all in one snapshot (default: the
+    /// machine's cores). The files are the same whatever the number.
+    #[arg(long, conflicts_with = "from_ndjson")]
+    pub jobs: Option<usize>,
+    /// Who flattens the sessions: `extension` (facesign.export_rows, in the database),
+    /// `documents` (the documents are fetched and flattened here, for a database without the
+    /// extension), or `auto`: the extension where it is installed. The files are the same.
+    #[arg(long, value_parser = ["auto", "extension", "documents"], default_value = "auto", conflicts_with = "from_ndjson")]
+    pub read: String,
     /// How --from-ndjson lines are read.
     #[command(flatten)]
     pub lines: LineOptions,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let Args { out, from_ndjson, dsn, table, incremental, since, redact, salt, lines } = args;
+    let Args { out, from_ndjson, dsn, table, incremental, since, redact, salt, jobs, read, lines } = args;
     let redaction = match (redact.as_deref(), salt) {
             (None, _) => None,
             (Some("drop"), _) => Some(export::redact::Redaction::Drop),
@@ -66,7 +76,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let target = Target::resolve(dsn.as_deref())?;
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(async {
-                let mut client = target.connect().await?;
+                let client = target.connect().await?;
                 eprintln!("exporting {table} ({})", target.describe());
                 let scope = match (since, incremental) {
                     (Some(since), _) => export::db::Scope::ChangedSince(since),
@@ -76,21 +86,33 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     },
                     (None, false) => export::db::Scope::Full,
                 };
-                export::db::export(&mut client, &table, &out, scope, redaction, |n| bar.set_position(n)).await
+                let options = export::db::Options {
+                    jobs: jobs.unwrap_or_else(export::db::default_jobs).max(1),
+                    reading: match read.as_str() {
+                        "extension" => Some(export::db::Reading::Extension),
+                        "documents" => Some(export::db::Reading::Documents),
+                        _ => None,
+                    },
+                    redaction,
+                };
+                export::db::export(&target, client, &table, &out, scope, options, |n| bar.set_position(n))
+                    .await
             })?
         }
     };
     bar.finish_and_clear();
     println!(
-            "exported {} sessions ({} lines refused), {} node outcomes, {} transcript phrases, {} flow edges into {} files in {:.2} s ({:.0} sessions/s): {}",
+            "exported {} sessions ({} lines refused), {} node outcomes, {} transcript phrases, {} flows ({} edges) into {} files in {:.2} s ({:.0} sessions/s; {}): {}",
             summary.sessions,
             summary.rejected.len(),
             summary.node_outcomes,
             summary.transcript,
+            summary.flows,
             summary.flow_edges,
             summary.files,
             summary.seconds,
             summary.sessions as f64 / summary.seconds.max(1e-9),
+            summary.reading,
             out.display()
         );
     ndjson::print_refused(&summary.rejected);

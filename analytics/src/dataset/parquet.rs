@@ -20,7 +20,7 @@ use parquet::file::properties::WriterProperties;
 
 use facesign_core::report::risk_signals::{SignalKind, SIGNALS};
 
-use super::rows::{FlowEdgeRow, NodeOutcomeRow, PhraseRow, SessionRow};
+use super::rows::{FlowRow, NodeOutcomeRow, PhraseRow, SessionRow};
 
 const BATCH_ROWS: usize = 64 * 1024;
 const ROW_GROUP_ROWS: usize = 256 * 1024;
@@ -77,6 +77,7 @@ impl ArrowRows for SessionRow {
             Field::new("flow_nodes", DataType::Int32, true),
             Field::new("node_reports", DataType::Int32, true),
             Field::new("transcript_turns", DataType::Int32, true),
+            Field::new("flow_id", DataType::Utf8, true),
         ];
         fields.extend(SIGNALS.iter().map(|s| Field::new(s.column, arrow_type(s.kind), true)));
         Arc::new(Schema::new(fields))
@@ -95,6 +96,7 @@ impl ArrowRows for SessionRow {
             ints(rows.iter().map(|r| r.flow_nodes)),
             ints(rows.iter().map(|r| r.node_reports)),
             ints(rows.iter().map(|r| r.transcript_turns)),
+            strings(rows.iter().map(|r| r.flow_id.as_deref())),
         ];
         for (i, signal) in SIGNALS.iter().enumerate() {
             let cells = rows.iter().map(|r| &r.signals[i]);
@@ -172,27 +174,23 @@ impl ArrowRows for PhraseRow {
     }
 }
 
-impl ArrowRows for FlowEdgeRow {
+impl ArrowRows for FlowRow {
     fn schema() -> SchemaRef {
         Arc::new(Schema::new(vec![
-            Field::new("session_id", DataType::Utf8, true),
-            Field::new("client_reference_id", DataType::Utf8, true),
+            Field::new("flow_id", DataType::Utf8, false),
             Field::new("ordinal", DataType::Int32, false),
-            Field::new("source", DataType::Utf8, true),
+            Field::new("source", DataType::Utf8, false),
             Field::new("outcome", DataType::Utf8, true),
-            Field::new("target", DataType::Utf8, true),
-            Field::new("created_at", timestamp(), true),
+            Field::new("target", DataType::Utf8, false),
         ]))
     }
     fn batch(rows: &[Self]) -> RecordBatch {
         let columns: Vec<ArrayRef> = vec![
-            strings(rows.iter().map(|r| r.session_id.as_deref())),
-            strings(rows.iter().map(|r| r.client_reference_id.as_deref())),
+            strings(rows.iter().map(|r| Some(r.flow_id.as_str()))),
             ints(rows.iter().map(|r| Some(r.ordinal))),
-            strings(rows.iter().map(|r| r.source.as_deref())),
+            strings(rows.iter().map(|r| Some(r.source.as_str()))),
             strings(rows.iter().map(|r| r.outcome.as_deref())),
-            strings(rows.iter().map(|r| r.target.as_deref())),
-            timestamps(rows.iter().map(|r| r.created_at)),
+            strings(rows.iter().map(|r| Some(r.target.as_str()))),
         ];
         RecordBatch::try_new(Self::schema(), columns).expect("columns match the schema")
     }
@@ -230,11 +228,15 @@ pub fn partition_of(created_at_us: Option<i64>) -> String {
     }
 }
 
-/// Writes one dataset (`sessions`, `node_outcomes`, `transcript`) under `root`.
+/// Writes one dataset under `root`, one partition after another (`""`: no partition folder).
+/// Files are numbered within their partition, so a partition's files are the same whichever
+/// writer of a parallel export wrote it.
 pub struct DatasetWriter<R: ArrowRows> {
     root: PathBuf,
     run: String,
     partition: Option<String>,
+    /// The partitions already written: rows must arrive partition by partition.
+    done: std::collections::HashSet<String>,
     buffer: Vec<R>,
     writer: Option<(ArrowWriter<File>, PathBuf, u64)>,
     file_number: u32,
@@ -242,12 +244,14 @@ pub struct DatasetWriter<R: ArrowRows> {
 }
 
 impl<R: ArrowRows> DatasetWriter<R> {
-    /// Files are named `part-<run>-<n>.parquet`, so runs never overwrite each other.
+    /// Files are named `part-<run>-<n>.parquet` (`n` from 1 in each partition), so runs never
+    /// overwrite each other.
     pub fn new(root: &Path, run: &str) -> Self {
         DatasetWriter {
             root: root.to_owned(),
             run: run.to_owned(),
             partition: None,
+            done: std::collections::HashSet::new(),
             buffer: Vec::new(),
             writer: None,
             file_number: 0,
@@ -258,7 +262,15 @@ impl<R: ArrowRows> DatasetWriter<R> {
     pub fn push(&mut self, partition: &str, row: R) -> Result<()> {
         if self.partition.as_deref() != Some(partition) {
             self.close_file()?;
+            if let Some(previous) = self.partition.take() {
+                self.done.insert(previous);
+            }
+            anyhow::ensure!(
+                !self.done.contains(partition),
+                "rows of {partition} arrived after those of another partition: the sessions were not read in creation order"
+            );
             self.partition = Some(partition.to_owned());
+            self.file_number = 0;
         }
         self.buffer.push(row);
         if self.buffer.len() >= BATCH_ROWS {

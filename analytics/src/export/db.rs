@@ -1,75 +1,32 @@
-//! The export from PostgreSQL: the extension's readers flatten the sessions inside the
-//! database, four `COPY (SELECT …) TO STDOUT (FORMAT binary)` streams carry the rows, and one
-//! read-only REPEATABLE READ transaction makes the four datasets one snapshot: a session
-//! written during the export appears in the next run, never in half of this one.
+//! The export from PostgreSQL. Each stored session is read once: one binary `COPY` per chunk
+//! of creation days carries, for each session, either what the extension's
+//! `facesign.export_rows` read of it in the database (one detoast, one walk), or, where the
+//! extension is not installed, the document itself, which this process flattens with the
+//! same core readers. Either way the files are byte-identical.
+//!
+//! `jobs` connections share one exported snapshot (`pg_export_snapshot()`, then
+//! `SET TRANSACTION SNAPSHOT` in read-only REPEATABLE READ transactions), so the datasets are
+//! one consistent snapshot: a session written during the export appears in the next run,
+//! never in half of this one. Each job streams its chunks (whole days, in creation order from
+//! the `(created_at, id COLLATE "C")` index) to its own thread, which decodes the rows and
+//! writes their Parquet files while the database reads the next ones.
 
-use std::error::Error;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
-use anyhow::{Context, Result};
-use futures_util::{pin_mut, TryStreamExt};
-use tokio_postgres::binary_copy::BinaryCopyOutStream;
-use tokio_postgres::types::{FromSql, Type};
+use anyhow::{bail, Context, Result};
+use bytes::Bytes;
+use futures_util::{pin_mut, StreamExt};
 use tokio_postgres::Client;
 
+use super::copy_binary::CopyRows;
+use super::plan::{chunks, Chunk};
+use super::redact::Redaction;
+use super::{ExportSummary, Finished, Parts, Run};
+use crate::connect::Target;
 use crate::dataset::parquet::{partition_of, DEFAULT_PARTITION};
-
-/// The partition folder of a `YYYY-MM-DD` day (or of no day).
-fn partition_of_day(day: Option<String>) -> String {
-    match day {
-        Some(d) => format!("created_date={d}"),
-        None => format!("created_date={DEFAULT_PARTITION}"),
-    }
-}
-use super::redact::{Provided, Redaction};
-use super::{ExportSummary, Run};
-use crate::dataset::rows::{FlowEdgeRow, NodeOutcomeRow, PhraseRow, SessionRow, SignalCell, SUMMARY_COLUMNS};
-use facesign_core::report::risk_signals::{SignalKind, SIGNALS};
-
-/// A `timestamptz` as Unix epoch microseconds (PostgreSQL sends microseconds since 2000).
-struct Micros(i64);
-
-impl<'a> FromSql<'a> for Micros {
-    fn from_sql(_: &Type, raw: &'a [u8]) -> std::result::Result<Self, Box<dyn Error + Sync + Send>> {
-        let pg = i64::from_be_bytes(raw.try_into()?);
-        Ok(Micros(pg + 946_684_800_000_000))
-    }
-    fn accepts(ty: &Type) -> bool {
-        *ty == Type::TIMESTAMPTZ
-    }
-}
-
-fn us(v: Option<Micros>) -> Option<i64> {
-    v.map(|m| m.0)
-}
-
-/// The rows of a `COPY (SELECT …) TO STDOUT (FORMAT binary)`, typed as `types`.
-async fn binary_rows(
-    tx: &tokio_postgres::Transaction<'_>,
-    query: &str,
-    types: &[Type],
-    what: &str,
-) -> Result<BinaryCopyOutStream> {
-    Ok(BinaryCopyOutStream::new(
-        tx.copy_out(query).await.with_context(|| format!("exporting {what}"))?,
-        types,
-    ))
-}
-
-/// The binary COPY type of a kind of risk signal.
-fn copy_type(kind: SignalKind) -> Type {
-    match kind {
-        SignalKind::Text => Type::TEXT,
-        SignalKind::Float => Type::FLOAT8,
-        SignalKind::Int => Type::INT4,
-        SignalKind::BigInt => Type::INT8,
-        SignalKind::Bool => Type::BOOL,
-    }
-}
-
-/// `FROM <table> s` with the summary (`ss`) of each session, in the order both export paths use.
-fn from(table: &str) -> String {
-    format!("FROM {table} AS s CROSS JOIN LATERAL facesign.session_summary(s.session) AS ss")
-}
+use crate::dataset::rows::{rows_of, SessionRows};
 
 /// What a run exports.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,210 +38,404 @@ pub enum Scope {
     ChangedSince(String),
 }
 
+/// How the sessions are flattened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reading {
+    /// In the database, by `facesign.export_rows`.
+    Extension,
+    /// Here: the documents are fetched and read with the same core readers.
+    Documents,
+}
+
+/// How an export runs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Connections reading at once (at least 1).
+    pub jobs: usize,
+    /// `None`: the extension's reading when the database has it, else the documents.
+    pub reading: Option<Reading>,
+    pub redaction: Option<Redaction>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { jobs: default_jobs(), reading: None, redaction: None }
+    }
+}
+
+/// The machine's cores.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 /// How far before the last snapshot an incremental run looks, for writers whose transactions
 /// began before that snapshot but committed after it.
 const LATE_COMMIT_MARGIN: &str = "10 minutes";
 
+/// Messages from a job's `COPY` to its writing thread.
+enum Message {
+    Chunk(Chunk),
+    Data(Bytes),
+    End,
+}
+
+/// The SQL that reads the sessions of a table: which reading, and which expressions give each
+/// session's creation time and id (the table's own columns when it has them, so the chunks
+/// come from the index; else read from the document).
+struct Source {
+    table: String,
+    reading: Reading,
+    created_at: String,
+    id: String,
+    /// Whether `created_at` is a column (then the table is split into chunks of days).
+    by_column: bool,
+    with_provided: bool,
+}
+
+impl Source {
+    fn query(&self, chunk: &Chunk, only_days: Option<&[String]>) -> String {
+        let created = &self.created_at;
+        let mut filter = match chunk {
+            Chunk::Days { first, last } => format!(
+                "{created} >= '{first}'::date::timestamp AT TIME ZONE 'UTC' \
+                 AND {created} < ('{last}'::date + 1)::timestamp AT TIME ZONE 'UTC'"
+            ),
+            Chunk::NoDate => format!("{created} IS NULL"),
+            Chunk::All => "true".to_owned(),
+        };
+        if let Some(days) = only_days {
+            filter = format!("({filter}) AND ({})", day_filter(created, days));
+        }
+        let column = match self.reading {
+            Reading::Extension => format!("facesign.export_rows(session, {})", self.with_provided),
+            Reading::Documents => "session".to_owned(),
+        };
+        // The order is made in a subquery (OFFSET 0 keeps it one), so that whatever the plan
+        // (the index, or a sort where the planner prefers one) it orders the stored rows, whose
+        // documents are still TOAST pointers, and each document is then read once, in order.
+        format!(
+            "COPY (SELECT {column} FROM (SELECT session FROM {} WHERE {filter} \
+             ORDER BY {created}, {} COLLATE \"C\" OFFSET 0) AS ordered) TO STDOUT (FORMAT binary)",
+            self.table, self.id
+        )
+    }
+
+    /// The rows of one `COPY` field.
+    fn decode(&self, field: &[u8]) -> Result<SessionRows> {
+        match self.reading {
+            Reading::Extension => Ok(facesign_core::export_rows::wire::decode(field)?),
+            Reading::Documents => {
+                // A jsonb in binary COPY is a version byte (1) and the document's text.
+                let Some((&1, text)) = field.split_first() else {
+                    bail!("a stored document arrived in a jsonb format this facesign-analytics does not know")
+                };
+                let doc: serde_json::Value = serde_json::from_slice(text).map_err(|e| {
+                    anyhow::anyhow!(
+                        "a stored session cannot be read here ({e}); a document nested deeper than 128 levels is \
+                         read only by the facesign extension: install it in this database, or export with --read extension"
+                    )
+                })?;
+                Ok(rows_of(&doc, self.with_provided))
+            }
+        }
+    }
+}
+
+/// `(created AT TIME ZONE 'UTC')::date` in these partitions (`created_date=…` folders).
+fn day_filter(created: &str, partitions: &[String]) -> String {
+    let days: Vec<String> = partitions
+        .iter()
+        .filter_map(|p| p.strip_prefix("created_date="))
+        .filter(|d| d.len() == 10 && d.bytes().all(|b| b.is_ascii_digit() || b == b'-'))
+        .map(|d| format!("'{d}'"))
+        .collect();
+    let null_day = partitions.iter().any(|p| p.ends_with(DEFAULT_PARTITION));
+    format!(
+        "({created} AT TIME ZONE 'UTC')::date IN ({}){}",
+        if days.is_empty() { "NULL".to_owned() } else { days.join(", ") },
+        if null_day { format!(" OR {created} IS NULL") } else { String::new() }
+    )
+}
+
+/// The partition folder of a `YYYY-MM-DD` day (or of no day).
+fn partition_of_day(day: Option<String>) -> String {
+    match day {
+        Some(d) => format!("created_date={d}"),
+        None => format!("created_date={DEFAULT_PARTITION}"),
+    }
+}
+
+/// Decides how `table` is read: the reading asked for (or the best the database offers) and
+/// the key expressions its columns allow.
+async fn source(client: &Client, table: &str, asked: Option<Reading>, with_provided: bool) -> Result<Source> {
+    let columns: Vec<(String, String)> = client
+        .query(
+            "SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute \
+             WHERE attrelid = $1::text::regclass AND attnum > 0 AND NOT attisdropped",
+            &[&table],
+        )
+        .await
+        .with_context(|| {
+            format!("cannot read the columns of {table}: does the table exist, and may this user read it?")
+        })?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let type_of = |name: &str| columns.iter().find(|c| c.0 == name).map(|c| c.1.as_str());
+    if type_of("session") != Some("jsonb") {
+        bail!("{table} has no `session jsonb` column: export reads the stored sessions from it");
+    }
+    let has_extension: bool = client
+        .query_one("SELECT to_regprocedure('facesign.export_rows(jsonb, boolean)') IS NOT NULL", &[])
+        .await?
+        .get(0);
+    let reading = match asked {
+        Some(Reading::Extension) if !has_extension => bail!(
+            "this database has no facesign.export_rows (the facesign extension is not installed, or is older): \
+             install it (CREATE EXTENSION facesign, or ALTER EXTENSION facesign UPDATE), or export with --read documents"
+        ),
+        Some(r) => r,
+        None if has_extension => Reading::Extension,
+        None => Reading::Documents,
+    };
+    let by_column =
+        type_of("created_at") == Some("timestamp with time zone") && type_of("id") == Some("text");
+    let (created_at, id) = if by_column {
+        ("created_at".to_owned(), "id".to_owned())
+    } else {
+        // Core's reading of the document (`session_summary`), in SQL: the `{session}` wrapper is
+        // looked through, and a value of another JSON type is NULL. The writers check that
+        // the rows arrive in this order, so a disagreement stops the export, never misleads.
+        let doc = "(CASE WHEN jsonb_typeof(session -> 'session') = 'object' THEN session -> 'session' ELSE session END)";
+        (
+            format!(
+                "(CASE WHEN jsonb_typeof({doc} -> 'createdAt') = 'number' \
+                 THEN to_timestamp(({doc} ->> 'createdAt')::float8 / 1000) END)"
+            ),
+            format!("(CASE WHEN jsonb_typeof({doc} -> 'id') = 'string' THEN {doc} ->> 'id' END)"),
+        )
+    };
+    Ok(Source { table: table.to_owned(), reading, created_at, id, by_column, with_provided })
+}
+
+/// Opens `jobs` connections in one snapshot; the first connection's transaction exports it.
+async fn connections(target: &Target, first: Client, jobs: usize) -> Result<Vec<Client>> {
+    let mut clients = vec![first];
+    if jobs <= 1 {
+        return Ok(clients);
+    }
+    let snapshot: String = clients[0].query_one("SELECT pg_export_snapshot()", &[]).await?.get(0);
+    for _ in 1..jobs {
+        let client = target.connect().await.context("opening another connection for --jobs")?;
+        client
+            .batch_execute(&format!(
+                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{snapshot}'"
+            ))
+            .await
+            .context("joining the export's snapshot")?;
+        clients.push(client);
+    }
+    Ok(clients)
+}
+
+/// Exports `table` into `out`. `first` is an open connection to `target`; further jobs open
+/// their own.
 pub async fn export(
-    client: &mut Client,
+    target: &Target,
+    first: Client,
     table: &str,
     out: &std::path::Path,
     scope: Scope,
-    redaction: Option<Redaction>,
+    options: Options,
     mut progress: impl FnMut(u64),
 ) -> Result<ExportSummary> {
     let table = crate::sql_names::quote_table(table)?;
-    let redacting = redaction.is_some();
-    let mut run = Run::start(out, redaction)?;
-    let tx = client
-        .build_transaction()
-        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await?;
-    let snapshot: String = tx.query_one("SELECT now()::text", &[]).await?.get(0);
+    let mut run = Run::start(out, options.redaction.clone())?;
+    first.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
+    let snapshot: String = first.query_one("SELECT now()::text", &[]).await?.get(0);
+    let source = source(&first, &table, options.reading, options.redaction.is_some()).await?;
+    let created = &source.created_at;
     let partitions: Option<Vec<String>> = match &scope {
         Scope::Full => None,
         Scope::ChangedSince(since) => {
-            let rows = tx
+            let rows = first
                 .query(
-                    format!(
-                        "SELECT DISTINCT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM {table} \
+                    &format!(
+                        "SELECT DISTINCT to_char({created} AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM {table} \
                          WHERE updated_at >= $1::text::timestamptz - interval '{LATE_COMMIT_MARGIN}'"
-                    )
-                    .as_str(),
+                    ),
                     &[since],
                 )
                 .await
                 .with_context(|| {
-                    format!("an incremental export needs {table} to have created_at and updated_at columns, as sql/sessions_table.sql does")
+                    format!("an incremental export needs {table} to have an updated_at column, as sql/sessions_table.sql does")
                 })?;
             Some(rows.iter().map(|r| partition_of_day(r.get::<_, Option<String>>(0))).collect())
         }
     };
-    // Only the sessions of the partitions being replaced.
-    let filter = match &partitions {
-        None => String::new(),
-        Some(parts) => {
-            let days: Vec<String> = parts
-                .iter()
-                .filter_map(|p| p.strip_prefix("created_date="))
-                .filter(|d| d.len() == 10 && d.bytes().all(|b| b.is_ascii_digit() || b == b'-'))
-                .map(|d| format!("'{d}'"))
-                .collect();
-            let null_day = parts.iter().any(|p| p.ends_with(DEFAULT_PARTITION));
-            format!(
-                "WHERE (ss.created_at AT TIME ZONE 'UTC')::date IN ({}) {}",
-                if days.is_empty() { "NULL".to_owned() } else { days.join(", ") },
-                if null_day { "OR ss.created_at IS NULL" } else { "" }
+    let only_days = partitions.as_deref();
+    let plan = if source.by_column {
+        let where_ = only_days.map(|d| format!("WHERE {}", day_filter(created, d))).unwrap_or_default();
+        let days: Vec<(Option<String>, u64)> = first
+            .query(
+                &format!(
+                    "SELECT to_char({created} AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*) FROM {table} {where_} \
+                     GROUP BY 1 ORDER BY 1 NULLS LAST"
+                ),
+                &[],
             )
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get::<_, i64>(1) as u64))
+            .collect();
+        chunks(&days, options.jobs)
+    } else {
+        vec![Chunk::All]
+    };
+    let jobs = options.jobs.clamp(1, plan.len().max(1));
+    let clients = connections(target, first, jobs).await?;
+    let queue = Arc::new(Mutex::new(VecDeque::from(plan)));
+    let source = Arc::new(source);
+    let done = Arc::new(AtomicU64::new(0));
+    let mut copies = Vec::new();
+    let mut writers = Vec::new();
+    for client in clients {
+        let (tx, rx) = tokio::sync::mpsc::channel::<Message>(64);
+        let parts = run.parts();
+        let (source2, done2) = (Arc::clone(&source), Arc::clone(&done));
+        writers.push(std::thread::spawn(move || write_rows(rx, parts, &source2, &done2)));
+        let (queue, source, only_days) = (Arc::clone(&queue), Arc::clone(&source), partitions.clone());
+        copies.push(tokio::spawn(async move {
+            copy_chunks(client, queue, &source, only_days.as_deref(), tx).await
+        }));
+    }
+    let all_copies = futures_util::future::join_all(copies);
+    pin_mut!(all_copies);
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+    let copied = loop {
+        tokio::select! {
+            results = &mut all_copies => break results,
+            _ = tick.tick() => progress(done.load(Ordering::Relaxed)),
         }
     };
-    let order = format!("{filter} ORDER BY ss.created_at, ss.id COLLATE \"C\"");
-
-    // sessions/: the summary, then every risk signal of core's list.
-    let signals: Vec<String> = SIGNALS.iter().map(|s| format!("r.{}", s.name)).collect();
-    let query = format!(
-        "COPY (SELECT ss.id, ss.status, ss.created_at, ss.started_at, ss.finished_at, ss.client_reference_id, ss.zone, \
-         ss.lang, ss.flow_nodes, ss.node_reports, ss.transcript_turns, {} {} \
-         CROSS JOIN LATERAL facesign.risk_signals(s.session) AS r {order}) \
-         TO STDOUT (FORMAT binary)",
-        signals.join(", "),
-        from(&table)
-    );
-    let mut types = vec![
-        Type::TEXT,
-        Type::TEXT,
-        Type::TIMESTAMPTZ,
-        Type::TIMESTAMPTZ,
-        Type::TIMESTAMPTZ,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-    ];
-    types.extend([Type::INT4; 3]);
-    debug_assert_eq!(types.len(), SUMMARY_COLUMNS.len());
-    types.extend(SIGNALS.iter().map(|s| copy_type(s.kind)));
-    let stream = binary_rows(&tx, &query, &types, "sessions").await?;
-    pin_mut!(stream);
-    let t0 = SUMMARY_COLUMNS.len();
-    while let Some(row) = stream.try_next().await? {
-        let created_at = us(row.get(2));
-        let session = SessionRow {
-            id: row.get(0),
-            status: row.get(1),
-            created_at,
-            started_at: us(row.get(3)),
-            finished_at: us(row.get(4)),
-            client_reference_id: row.get(5),
-            zone: row.get(6),
-            lang: row.get(7),
-            flow_nodes: row.get(8),
-            node_reports: row.get(9),
-            transcript_turns: row.get(10),
-            signals: std::array::from_fn(|i| match SIGNALS[i].kind {
-                SignalKind::Text => SignalCell::Text(row.get(t0 + i)),
-                SignalKind::Float => SignalCell::Float(row.get(t0 + i)),
-                SignalKind::Int => SignalCell::Int(row.get(t0 + i)),
-                SignalKind::BigInt => SignalCell::BigInt(row.get(t0 + i)),
-                SignalKind::Bool => SignalCell::Bool(row.get(t0 + i)),
-            }),
-        };
-        run.push_session(&partition_of(created_at), session)?;
-        if run.summary.sessions % 10_000 == 0 {
-            progress(run.summary.sessions);
+    // A writer's error explains a copy that stopped because the writer went away: report it first.
+    let mut first_error = None;
+    for writer in writers {
+        match writer.join().map_err(|_| anyhow::anyhow!("a writing thread panicked"))? {
+            Ok(finished) => run.absorb(finished),
+            Err(e) => first_error = first_error.or(Some(e)),
         }
     }
+    for copy in copied {
+        if let Err(e) = copy.context("a COPY task failed")? {
+            first_error = first_error.or(Some(e));
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
     progress(run.summary.sessions);
-
-    // node_outcomes/
-    let query = format!(
-        "COPY (SELECT ss.id, ss.client_reference_id, n.ordinal, n.node_id, n.node_type, n.outcome, n.created_at, ss.created_at {} \
-         CROSS JOIN LATERAL facesign.node_outcomes(s.session) AS n {order}, n.ordinal) \
-         TO STDOUT (FORMAT binary)",
-        from(&table)
-    );
-    let types = [
-        Type::TEXT,
-        Type::TEXT,
-        Type::INT4,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TIMESTAMPTZ,
-        Type::TIMESTAMPTZ,
-    ];
-    let stream = binary_rows(&tx, &query, &types, "node outcomes").await?;
-    pin_mut!(stream);
-    while let Some(row) = stream.try_next().await? {
-        let node = NodeOutcomeRow {
-            session_id: row.get(0),
-            client_reference_id: row.get(1),
-            ordinal: row.get(2),
-            node_id: row.get(3),
-            node_type: row.get(4),
-            outcome: row.get(5),
-            created_at: us(row.get(6)),
-        };
-        run.push_node(&partition_of(us(row.get(7))), node)?;
-    }
-
-    // transcript/
-    let query = format!(
-        "COPY (SELECT ss.id, ss.client_reference_id, t.ordinal, t.speaker, t.text, t.created_at, ss.created_at, {} {} \
-         CROSS JOIN LATERAL facesign.transcript(s.session) AS t {order}, t.ordinal) \
-         TO STDOUT (FORMAT binary)",
-        // What the session provided, read only when it is needed to redact the phrases.
-        if redacting { "(s.session->'settings'->'providedData')::text" } else { "NULL::text" },
-        from(&table)
-    );
-    let types = [
-        Type::TEXT,
-        Type::TEXT,
-        Type::INT4,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TIMESTAMPTZ,
-        Type::TIMESTAMPTZ,
-        Type::TEXT,
-    ];
-    let stream = binary_rows(&tx, &query, &types, "the transcript").await?;
-    pin_mut!(stream);
-    while let Some(row) = stream.try_next().await? {
-        let phrase = PhraseRow {
-            session_id: row.get(0),
-            client_reference_id: row.get(1),
-            ordinal: row.get(2),
-            speaker: row.get(3),
-            text: row.get(4),
-            created_at: us(row.get(5)),
-        };
-        let provided: Option<String> = row.get(7);
-        let provided = Provided::of(provided.and_then(|p| serde_json::from_str(&p).ok()).as_ref());
-        run.push_phrase(&partition_of(us(row.get(6))), phrase, &provided)?;
-    }
-    // flow_edges/
-    let query = format!(
-        "COPY (SELECT ss.id, ss.client_reference_id, e.ordinal::int, e.source, e.outcome, e.target, ss.created_at {} \
-         CROSS JOIN LATERAL facesign.flow_edges(s.session->'settings'->'flow') WITH ORDINALITY AS e(source, outcome, target, ordinal) \
-         {order}, e.ordinal) TO STDOUT (FORMAT binary)",
-        from(&table)
-    );
-    let types = [Type::TEXT, Type::TEXT, Type::INT4, Type::TEXT, Type::TEXT, Type::TEXT, Type::TIMESTAMPTZ];
-    let stream = binary_rows(&tx, &query, &types, "flow edges").await?;
-    pin_mut!(stream);
-    while let Some(row) = stream.try_next().await? {
-        let edge = FlowEdgeRow {
-            session_id: row.get(0),
-            client_reference_id: row.get(1),
-            ordinal: row.get(2),
-            source: row.get(3),
-            outcome: row.get(4),
-            target: row.get(5),
-            created_at: us(row.get(6)),
-        };
-        run.push_edge(&partition_of(edge.created_at), edge)?;
-    }
-    tx.commit().await?;
+    run.summary.reading = describe(&source, jobs);
     run.commit(&format!("postgresql:{table}"), Some(&snapshot), partitions.as_deref())
+}
+
+/// Which reading a run used, for its summary line.
+fn describe(source: &Source, jobs: usize) -> String {
+    let how = match source.reading {
+        Reading::Extension => "flattened in the database by facesign.export_rows",
+        Reading::Documents => {
+            "documents flattened here (the database has no facesign extension, or --read documents)"
+        }
+    };
+    let order = if source.by_column { "" } else { ", ordered by the documents' createdAt and id" };
+    format!("{how}{order}; {jobs} job{}", if jobs == 1 { "" } else { "s" })
+}
+
+/// One job: takes chunks from the queue until it is empty, streaming each `COPY` to `tx`.
+async fn copy_chunks(
+    client: Client,
+    queue: Arc<Mutex<VecDeque<Chunk>>>,
+    source: &Source,
+    only_days: Option<&[String]>,
+    tx: tokio::sync::mpsc::Sender<Message>,
+) -> Result<()> {
+    let gone = || anyhow::anyhow!("the writing thread stopped");
+    loop {
+        let Some(chunk) = queue.lock().expect("the queue lock").pop_front() else { break };
+        let query = source.query(&chunk, only_days);
+        tx.send(Message::Chunk(chunk)).await.map_err(|_| gone())?;
+        let stream = client.copy_out(query.as_str()).await.context("exporting the sessions")?;
+        pin_mut!(stream);
+        while let Some(data) = stream.next().await {
+            tx.send(Message::Data(data.context("exporting the sessions")?)).await.map_err(|_| gone())?;
+        }
+        tx.send(Message::End).await.map_err(|_| gone())?;
+    }
+    client.batch_execute("COMMIT").await?;
+    Ok(())
+}
+
+/// One job's writing thread: decodes the rows of each chunk, checks they arrive in creation
+/// order and inside the chunk's days, and writes them.
+fn write_rows(
+    mut rx: tokio::sync::mpsc::Receiver<Message>,
+    mut parts: Parts,
+    source: &Source,
+    done: &AtomicU64,
+) -> Result<Finished> {
+    let mut copy = CopyRows::default();
+    let mut chunk = Chunk::All;
+    let mut last: Option<(Option<i64>, Option<String>)> = None;
+    while let Some(message) = rx.blocking_recv() {
+        match message {
+            Message::Chunk(next) => {
+                chunk = next;
+                copy = CopyRows::default();
+                last = None;
+            }
+            Message::Data(data) => copy.feed(&data, |field| {
+                let field = field.context("a stored session is NULL")?;
+                let rows = source.decode(field)?;
+                let key = (rows.session.created_at, rows.session.id.clone());
+                check_order(&chunk, last.as_ref(), &key)?;
+                last = Some(key);
+                parts.push(rows)?;
+                done.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            })?,
+            Message::End => copy.finish()?,
+        }
+    }
+    parts.finish()
+}
+
+/// PostgreSQL's `ORDER BY created_at, id COLLATE "C"` (NULL last), and the chunk's days: what
+/// the database sorted by must be what the document says, or the partitions would be wrong.
+fn check_order(
+    chunk: &Chunk,
+    last: Option<&(Option<i64>, Option<String>)>,
+    key: &(Option<i64>, Option<String>),
+) -> Result<()> {
+    let sort_key = |k: &(Option<i64>, Option<String>)| {
+        (k.0.unwrap_or(i64::MAX), k.0.is_none(), k.1.clone().map(String::into_bytes))
+    };
+    let partition = partition_of(key.0);
+    let inside = match chunk {
+        Chunk::Days { first, last } => {
+            key.0.is_some()
+                && partition.as_str() >= format!("created_date={first}").as_str()
+                && partition.as_str() <= format!("created_date={last}").as_str()
+        }
+        Chunk::NoDate => key.0.is_none(),
+        Chunk::All => true,
+    };
+    let ordered = last.is_none_or(|l| sort_key(l) <= sort_key(key));
+    if !inside || !ordered {
+        bail!(
+            "session {} arrived out of creation order: the table's created_at or id column disagrees with the \
+             document's createdAt or id (were they written by something else than upsert_session?)",
+            key.1.as_deref().unwrap_or("without an id")
+        );
+    }
+    Ok(())
 }

@@ -1,7 +1,8 @@
-//! `facesign-analytics export`: sessions as hive-partitioned Parquet datasets, `sessions/`,
-//! `node_outcomes/`, `transcript/` and `flow_edges/`, from PostgreSQL (flattened by the extension's readers
-//! inside the database, streamed with binary COPY from one snapshot) or from NDJSON files
-//! (flattened by the same readers in this process); both give the same rows.
+//! `facesign-analytics export`: sessions as Parquet datasets, `sessions/`, `node_outcomes/`
+//! and `transcript/` hive-partitioned by creation day, and `flows/`, each distinct flow once.
+//! From PostgreSQL ([`db`]: each document read once, by the extension's `export_rows` inside
+//! the database or, where the extension is not installed, here) or from NDJSON files
+//! ([`ndjson`]); every path gives the same files, byte for byte.
 //!
 //! Each run exports a full snapshot and replaces the previous one. It writes into a staging
 //! folder inside the output; once every file is complete it records in `_manifest.json` what
@@ -10,8 +11,11 @@
 //! killed after it is rolled forward by the next run, which then exports afresh. Either way the
 //! dataset holds every session exactly once.
 
+mod copy_binary;
 pub mod db;
+mod flows;
 pub mod ndjson;
+mod plan;
 pub mod redact;
 
 use std::path::{Path, PathBuf};
@@ -21,10 +25,15 @@ use anyhow::{Context, Result};
 use serde_json::{json, Value};
 
 use crate::dataset::parquet::{partition_of, DatasetWriter, WrittenFile};
-use crate::dataset::rows::{FlowEdgeRow, NodeOutcomeRow, PhraseRow, SessionRow, SessionRows};
+use crate::dataset::rows::{NodeOutcomeRow, PhraseRow, SessionRow, SessionRows};
+use facesign_core::export_rows::EdgeCells;
 use redact::{Provided, Redaction};
 
-pub const DATASETS: [&str; 4] = ["sessions", "node_outcomes", "transcript", "flow_edges"];
+pub const DATASETS: [&str; 4] = ["sessions", "node_outcomes", "transcript", "flows"];
+
+/// The `format` of `_manifest.json`: an incremental run over a dataset of another format
+/// exports everything instead (format 1 had `flow_edges/`, one flow per session).
+const FORMAT: &str = "facesign-analytics export 2";
 
 /// What a run wrote.
 #[derive(Debug, Clone, Default)]
@@ -32,24 +41,117 @@ pub struct ExportSummary {
     pub sessions: u64,
     pub node_outcomes: u64,
     pub transcript: u64,
+    /// Distinct flows, and their edges (the rows of `flows/`).
+    pub flows: u64,
     pub flow_edges: u64,
     pub files: usize,
     pub rejected: Vec<(u64, String)>,
     pub seconds: f64,
+    /// How the sessions were read (which path an export from PostgreSQL took).
+    pub reading: String,
 }
 
-/// The four writers of a run, fed one session's rows at a time in creation order.
+/// A run: its staging folder, and what its writers have written so far.
 pub struct Run {
     out: PathBuf,
     staging: PathBuf,
     id: String,
+    redaction: Option<Redaction>,
+    written: Vec<(&'static str, WrittenFile)>,
+    flows: Flows,
+    pub summary: ExportSummary,
+    started: Instant,
+}
+
+/// Each distinct flow's edges, by flow id (sorted, so `flows/` comes out the same whatever
+/// order the sessions were read in).
+pub type Flows = std::collections::BTreeMap<String, Vec<EdgeCells>>;
+
+/// The writers of one stream of sessions, in creation order: a run has one, or one per job
+/// of a parallel export (the jobs write disjoint partitions into the same staging folder).
+pub struct Parts {
     sessions: DatasetWriter<SessionRow>,
     nodes: DatasetWriter<NodeOutcomeRow>,
     phrases: DatasetWriter<PhraseRow>,
-    edges: DatasetWriter<FlowEdgeRow>,
+    flows: Flows,
     redaction: Option<Redaction>,
-    pub summary: ExportSummary,
-    started: Instant,
+    summary: ExportSummary,
+}
+
+impl Parts {
+    /// Every row of one session.
+    pub fn push(&mut self, rows: SessionRows) -> Result<()> {
+        let SessionRows { session, nodes, phrases, flow_edges, provided } = rows;
+        let partition = partition_of(session.created_at);
+        if let Some(flow_id) = &session.flow_id {
+            if !self.flows.contains_key(flow_id) {
+                self.flows.insert(flow_id.clone(), flow_edges);
+            }
+        }
+        let provided = Provided { values: provided };
+        let summary = &mut self.summary;
+        for n in nodes {
+            summary.node_outcomes += 1;
+            self.nodes.push(
+                &partition,
+                NodeOutcomeRow {
+                    session_id: session.id.clone(),
+                    client_reference_id: session.client_reference_id.clone(),
+                    ordinal: n.ordinal,
+                    node_id: n.node_id,
+                    node_type: n.node_type,
+                    outcome: n.outcome,
+                    created_at: n.created_at,
+                },
+            )?;
+        }
+        for p in phrases {
+            summary.transcript += 1;
+            let text = match (&self.redaction, p.text) {
+                (Some(r), Some(text)) => Some(r.apply(&text, &provided)),
+                (_, text) => text,
+            };
+            self.phrases.push(
+                &partition,
+                PhraseRow {
+                    session_id: session.id.clone(),
+                    client_reference_id: session.client_reference_id.clone(),
+                    ordinal: p.ordinal,
+                    speaker: p.speaker,
+                    text,
+                    created_at: p.created_at,
+                },
+            )?;
+        }
+        summary.sessions += 1;
+        self.sessions.push(&partition, session)
+    }
+
+    /// Sessions pushed so far.
+    pub fn sessions(&self) -> u64 {
+        self.summary.sessions
+    }
+
+    /// Closes the files; what was written, for [`Run::absorb`].
+    pub fn finish(self) -> Result<Finished> {
+        let Parts { sessions, nodes, phrases, flows, summary, .. } = self;
+        let mut files = Vec::new();
+        for (dataset, list) in [
+            ("sessions", sessions.finish()?),
+            ("node_outcomes", nodes.finish()?),
+            ("transcript", phrases.finish()?),
+        ] {
+            files.extend(list.into_iter().map(|f| (dataset, f)));
+        }
+        Ok(Finished { files, flows, summary })
+    }
+}
+
+/// What one [`Parts`] wrote.
+pub struct Finished {
+    files: Vec<(&'static str, WrittenFile)>,
+    flows: Flows,
+    summary: ExportSummary,
 }
 
 fn manifest_path(out: &Path) -> PathBuf {
@@ -59,7 +161,7 @@ fn manifest_path(out: &Path) -> PathBuf {
 fn read_manifest(out: &Path) -> Result<Value> {
     match std::fs::read_to_string(manifest_path(out)) {
         Ok(text) => serde_json::from_str(&text).context("_manifest.json is not valid JSON"),
-        Err(_) => Ok(json!({"format": "facesign-analytics export 1", "files": []})),
+        Err(_) => Ok(json!({"format": FORMAT, "files": []})),
     }
 }
 
@@ -96,7 +198,9 @@ fn roll_forward(out: &Path, mut manifest: Value) -> Result<()> {
         pending["partitions"].as_array().map(|p| p.iter().filter_map(Value::as_str).collect());
     let mut kept = Vec::new();
     for f in manifest["files"].as_array().into_iter().flatten() {
-        let replace = replaced.as_ref().is_none_or(|parts| parts.contains(&partition_of_entry(f)));
+        // flows/ is rewritten whole by every run (an incremental one keeps the old flows in it).
+        let replace = f["dataset"] == "flows"
+            || replaced.as_ref().is_none_or(|parts| parts.contains(&partition_of_entry(f)));
         if !replace {
             kept.push(f.clone());
             continue;
@@ -118,17 +222,27 @@ fn roll_forward(out: &Path, mut manifest: Value) -> Result<()> {
     for key in ["run", "source", "snapshot"] {
         manifest[key] = pending[key].clone();
     }
+    manifest["format"] = json!(FORMAT);
+    if let Some(m) = manifest.as_object_mut() {
+        m.remove("flow_edges"); // format 1's
+    }
     manifest["pending"] = Value::Null;
     write_manifest(out, &manifest)?;
     std::fs::remove_dir_all(&staging).ok();
     Ok(())
 }
 
-/// When the last committed run read its snapshot (RFC 3339), for the next incremental run.
+/// When the last committed run read its snapshot (RFC 3339), for the next incremental run;
+/// `None` when there was none, or it wrote a dataset of another format (then the whole
+/// dataset is exported again).
 pub fn last_snapshot(out: &Path) -> Result<Option<String>> {
     let manifest = read_manifest(out)?;
     roll_forward(out, manifest)?;
-    Ok(read_manifest(out)?["snapshot"].as_str().map(str::to_owned))
+    let manifest = read_manifest(out)?;
+    if manifest["format"] != FORMAT {
+        return Ok(None);
+    }
+    Ok(manifest["snapshot"].as_str().map(str::to_owned))
 }
 
 impl Run {
@@ -145,81 +259,64 @@ impl Run {
         }
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos();
         let id = format!("{nanos:x}");
-        let staging = out.join(format!(".staging-{id}"));
         Ok(Run {
             out: out.to_owned(),
-            sessions: DatasetWriter::new(&staging.join("sessions"), &id),
-            nodes: DatasetWriter::new(&staging.join("node_outcomes"), &id),
-            phrases: DatasetWriter::new(&staging.join("transcript"), &id),
-            edges: DatasetWriter::new(&staging.join("flow_edges"), &id),
-            staging,
+            staging: out.join(format!(".staging-{id}")),
             id,
             redaction,
+            written: Vec::new(),
+            flows: Flows::new(),
             summary: ExportSummary::default(),
             started: Instant::now(),
         })
     }
 
-    pub fn push_session(&mut self, partition: &str, row: SessionRow) -> Result<()> {
-        self.summary.sessions += 1;
-        self.sessions.push(partition, row)
-    }
-    pub fn push_node(&mut self, partition: &str, row: NodeOutcomeRow) -> Result<()> {
-        self.summary.node_outcomes += 1;
-        self.nodes.push(partition, row)
-    }
-    /// A transcript phrase, redacted when the run redacts, with what its session provided.
-    pub fn push_phrase(&mut self, partition: &str, mut row: PhraseRow, provided: &Provided) -> Result<()> {
-        self.summary.transcript += 1;
-        if let (Some(r), Some(text)) = (&self.redaction, &row.text) {
-            row.text = Some(r.apply(text, provided));
+    /// Writers for one stream of sessions in creation order.
+    pub fn parts(&self) -> Parts {
+        Parts {
+            sessions: DatasetWriter::new(&self.staging.join("sessions"), &self.id),
+            nodes: DatasetWriter::new(&self.staging.join("node_outcomes"), &self.id),
+            phrases: DatasetWriter::new(&self.staging.join("transcript"), &self.id),
+            flows: Flows::new(),
+            redaction: self.redaction.clone(),
+            summary: ExportSummary::default(),
         }
-        self.phrases.push(partition, row)
     }
 
-    pub fn push_edge(&mut self, partition: &str, row: FlowEdgeRow) -> Result<()> {
-        self.summary.flow_edges += 1;
-        self.edges.push(partition, row)
-    }
-
-    /// Every row of one session (the NDJSON path, where a session's rows come together).
-    pub fn push_all(&mut self, rows: SessionRows, provided: &Provided) -> Result<()> {
-        let partition = partition_of(rows.session.created_at);
-        self.push_session(&partition, rows.session)?;
-        for n in rows.nodes {
-            self.push_node(&partition, n)?;
+    /// Takes in what one [`Parts`] wrote.
+    pub fn absorb(&mut self, finished: Finished) {
+        let Finished { files, flows, summary } = finished;
+        self.written.extend(files);
+        for (id, edges) in flows {
+            self.flows.entry(id).or_insert(edges);
         }
-        for p in rows.phrases {
-            self.push_phrase(&partition, p, provided)?;
-        }
-        for e in rows.edges {
-            self.push_edge(&partition, e)?;
-        }
-        Ok(())
+        self.summary.sessions += summary.sessions;
+        self.summary.node_outcomes += summary.node_outcomes;
+        self.summary.transcript += summary.transcript;
+        self.summary.rejected.extend(summary.rejected);
     }
 
     /// Replaces the dataset with this run's files (see the module's description); with
-    /// `partitions`, only those partitions (an incremental run).
+    /// `partitions`, only those partitions (an incremental run), keeping the flows the
+    /// dataset already had beside the ones this run read.
     pub fn commit(
         self,
         source: &str,
         snapshot: Option<&str>,
         partitions: Option<&[String]>,
     ) -> Result<ExportSummary> {
-        let Run { out, staging, id, sessions, nodes, phrases, edges, mut summary, started, .. } = self;
-        let written: Vec<(&str, Vec<WrittenFile>)> = vec![
-            ("sessions", sessions.finish()?),
-            ("node_outcomes", nodes.finish()?),
-            ("transcript", phrases.finish()?),
-            ("flow_edges", edges.finish()?),
-        ];
+        let Run { out, staging, id, mut written, mut flows, mut summary, started, .. } = self;
+        if partitions.is_some() {
+            flows::read_into(&out, &read_manifest(&out)?, &mut flows)?;
+        }
+        summary.flows = flows.len() as u64;
+        let file = flows::write(&staging.join("flows"), &id, &flows)?;
+        summary.flow_edges = file.as_ref().map_or(0, |f| f.rows);
+        written.extend(file.map(|f| ("flows", f)));
+        written.sort_by(|a, b| (a.0, &a.1.path).cmp(&(b.0, &b.1.path)));
         let files: Vec<Value> = written
             .iter()
-            .flat_map(|(dataset, list)| {
-                list.iter().map(
-                    move |f| json!({"dataset": dataset, "path": f.path.to_string_lossy(), "rows": f.rows}),
-                )
-            })
+            .map(|(dataset, f)| json!({"dataset": dataset, "path": f.path.to_string_lossy(), "rows": f.rows}))
             .collect();
         summary.files = files.len();
         let mut manifest = read_manifest(&out)?;

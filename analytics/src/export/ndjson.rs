@@ -11,7 +11,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use super::redact::{Provided, Redaction};
+use super::redact::Redaction;
 use super::{ExportSummary, Run};
 use crate::dataset::rows::{micros, rows_of};
 use crate::ndjson::{self, LineOptions};
@@ -35,7 +35,7 @@ pub fn export(
     mut progress: impl FnMut(u64),
 ) -> Result<ExportSummary> {
     let file = File::open(input).with_context(|| format!("cannot open {}", input.display()))?;
-    let mut run = Run::start(out, redaction)?;
+    let mut run = Run::start(out, redaction.clone())?;
     let mut entries = Vec::new();
     let mut reader = ndjson::LineReader::new(BufReader::with_capacity(1 << 20, &file));
     while let Some(read) = reader.next_session(lines.nul)? {
@@ -63,6 +63,7 @@ pub fn export(
             .map(|line| line.session)
             .map_err(|reason| anyhow::anyhow!("{} changed while it was read: {reason}", input.display()))
     };
+    let with_provided = redaction.is_some();
     let mut buf = Vec::new();
     let mut start = 0;
     while start < entries.len() {
@@ -92,14 +93,16 @@ pub fn export(
         }
         start = end;
     }
+    let mut parts = run.parts();
     for (done, e) in entries.iter().enumerate() {
         let session = read(e, &mut buf)?;
-        let provided = Provided::of(session.pointer("/settings/providedData"));
-        run.push_all(rows_of(&session), &provided)?;
+        parts.push(rows_of(&session, with_provided))?;
         if done % 10_000 == 0 {
             progress(done as u64);
         }
     }
+    run.absorb(parts.finish()?);
     progress(entries.len() as u64);
+    run.summary.reading = "documents flattened here".to_owned();
     run.commit(&format!("ndjson:{}", input.display()), None, None)
 }

@@ -15,24 +15,12 @@ pub enum Redaction {
     Drop,
 }
 
-/// What the session provided (`settings.providedData`), matched case-insensitively.
+/// What the session provided (`settings.providedData`: core's
+/// [`SessionRows::provided`](facesign_core::export_rows::SessionRows)), matched
+/// case-insensitively.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Provided {
     pub values: Vec<(&'static str, String)>,
-}
-
-impl Provided {
-    pub fn of(provided: Option<&serde_json::Value>) -> Provided {
-        let mut values = Vec::new();
-        for (key, kind) in [("name", "name"), ("email", "email"), ("phone", "phone")] {
-            if let Some(v) =
-                provided.and_then(|p| p.get(key)).and_then(|v| v.as_str()).filter(|v| v.len() >= 3)
-            {
-                values.push((kind, v.to_owned()));
-            }
-        }
-        Provided { values }
-    }
 }
 
 impl Redaction {
@@ -116,9 +104,9 @@ mod tests {
     use super::*;
 
     fn provided() -> Provided {
-        Provided::of(Some(
-            &serde_json::json!({"name": "Lena Vogel", "email": "lena@example.com", "phone": "+4915112345678"}),
-        ))
+        let doc = serde_json::json!({"settings": {"providedData":
+            {"name": "Lena Vogel", "email": "lena@example.com", "phone": "+4915112345678"}}});
+        Provided { values: crate::dataset::rows::rows_of(&doc, true).provided }
     }
 
     #[test]

@@ -153,7 +153,7 @@ pub fn read_ndjson(path: &Path, nul: NulPolicy) -> Result<(Vec<SessionRow>, ndjs
         BufReader::with_capacity(1 << 20, file),
         nul,
         |_, line| {
-            rows.push(rows_of(&line.session).session);
+            rows.push(rows_of(&line.session, false).session);
             Ok(())
         },
         |number, reason| refused.push((number, reason)),

@@ -1,7 +1,8 @@
-//! Export on a real PostgreSQL 15 (started by scripts/test.sh): the database path and the
-//! NDJSON path write the same files, row counts and column sums equal the SQL over the same
-//! sessions, a killed export leaves the dataset whole, and a rerun after new sessions arrive
-//! has every session exactly once.
+//! Export on a real PostgreSQL 15 (started by scripts/test.sh): every path (the extension's
+//! reading, the documents read here, NDJSON; one job or several; a database without the
+//! extension, also incrementally) writes the same files byte for byte, row counts and column
+//! sums equal the SQL over the same sessions, a killed export leaves the dataset whole, and a
+//! rerun after new sessions arrive has every session exactly once.
 
 use crate::common::{fresh_database, sql_i64};
 use std::collections::BTreeMap;
@@ -10,7 +11,8 @@ use std::process::Command;
 
 use facesign_analytics::connect::Target;
 use facesign_analytics::export;
-use facesign_analytics::export::db::Scope::Full;
+use facesign_analytics::export::db::Scope::{self, Full};
+use facesign_analytics::export::db::{Options, Reading};
 use facesign_analytics::export::redact::Redaction;
 use facesign_analytics::generate::{generate, parse_date, Config, Rates};
 use facesign_analytics::load::{load, LoadOptions};
@@ -42,13 +44,22 @@ fn files(root: &Path) -> Vec<(String, u64)> {
         let Ok(partitions) = std::fs::read_dir(root.join(dataset)) else { continue };
         for p in partitions {
             let p = p.unwrap().path();
-            for f in std::fs::read_dir(&p).unwrap() {
-                let f = f.unwrap().path();
+            let in_folder: Vec<_> = if p.is_dir() {
+                std::fs::read_dir(&p).unwrap().map(|f| f.unwrap().path()).collect()
+            } else {
+                vec![p.clone()] // flows/ has no partitions
+            };
+            for f in in_folder {
                 let bytes = std::fs::read(&f).unwrap();
                 let sum = bytes
                     .iter()
                     .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100_0000_01b3));
-                out.push((format!("{dataset}/{}", p.file_name().unwrap().to_string_lossy()), sum));
+                let partition = if p.is_dir() {
+                    p.file_name().unwrap().to_string_lossy().into_owned()
+                } else {
+                    String::new()
+                };
+                out.push((format!("{dataset}/{partition}"), sum));
             }
         }
     }
@@ -65,7 +76,9 @@ fn column<A: arrow_array::Array + Clone + 'static>(root: &Path, dataset: &str, n
     };
     let mut out = Vec::new();
     for partition in sorted(&root.join(dataset)) {
-        for file in sorted(&partition) {
+        // flows/ holds its file directly.
+        let in_folder = if partition.is_dir() { sorted(&partition) } else { vec![partition] };
+        for file in in_folder {
             let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(file).unwrap())
                 .unwrap()
                 .build()
@@ -119,14 +132,32 @@ async fn sql_rows(dsn: &str) -> BTreeMap<String, u64> {
             .await as u64,
     );
     m.insert(
-        "flow_edges".into(),
+        "flows".into(),
         sql_i64(
             dsn,
-            "SELECT count(*) FROM sessions s CROSS JOIN LATERAL facesign.flow_edges(s.session->'settings'->'flow')",
+            "SELECT count(*) FROM (SELECT DISTINCT ON (facesign.flow_fingerprint(session->'settings'->'flow')) session \
+             FROM sessions) AS s CROSS JOIN LATERAL facesign.flow_edges(s.session->'settings'->'flow')",
         )
         .await as u64,
     );
     m
+}
+
+/// An export of `table` in the database of `dsn`.
+async fn db_export(
+    dsn: &str,
+    table: &str,
+    out: &Path,
+    scope: Scope,
+    options: Options,
+) -> export::ExportSummary {
+    let target = Target::resolve(Some(dsn)).unwrap();
+    let client = target.connect().await.unwrap();
+    export::db::export(&target, client, table, out, scope, options, |_| {}).await.unwrap()
+}
+
+fn jobs(jobs: usize, reading: Option<Reading>) -> Options {
+    Options { jobs, reading, redaction: None }
 }
 
 #[tokio::test]
@@ -136,15 +167,31 @@ async fn database_and_ndjson_exports_write_the_same_files_and_match_sql() {
     let ndjson = corpus(dir.path(), 11, 2_400);
     load_into(&dsn, &ndjson).await;
     let (from_db, from_file) = (dir.path().join("db"), dir.path().join("file"));
-    let mut client = Target::resolve(Some(&dsn)).unwrap().connect().await.unwrap();
-    let a = export::db::export(&mut client, "sessions", &from_db, Full, None, |_| {}).await.unwrap();
+    let a = db_export(&dsn, "sessions", &from_db, Full, jobs(2, None)).await;
     let b = export::ndjson::export(&ndjson, &from_file, None, Default::default(), |_| {}).unwrap();
     assert_eq!(
-        (a.sessions, a.node_outcomes, a.transcript, a.flow_edges),
-        (b.sessions, b.node_outcomes, b.transcript, b.flow_edges)
+        (a.sessions, a.node_outcomes, a.transcript, a.flows, a.flow_edges),
+        (b.sessions, b.node_outcomes, b.transcript, b.flows, b.flow_edges)
     );
-    assert!(a.flow_edges > a.sessions, "every generated session has a flow of several edges");
+    assert!(a.reading.contains("export_rows"), "{}", a.reading);
+    assert!(a.flows >= 2 && a.flows < 50 && a.flow_edges > a.flows, "a few flows, each once: {a:?}");
     assert_eq!(files(&from_db), files(&from_file), "byte-identical files, partition by partition");
+    // Every session's flow_id is the SQL function's fingerprint of its flow, and is in flows/.
+    let flow_ids: std::collections::BTreeSet<String> =
+        strings(&from_db, "flows", "flow_id").into_iter().collect();
+    assert_eq!(flow_ids.len() as u64, a.flows);
+    let mut by_sql = strings(&from_db, "sessions", "flow_id");
+    assert!(by_sql.iter().all(|f| flow_ids.contains(f)));
+    by_sql.sort();
+    let client = Target::resolve(Some(&dsn)).unwrap().connect().await.unwrap();
+    let from_sql: Vec<String> = client
+        .query("SELECT facesign.flow_fingerprint(session->'settings'->'flow') FROM sessions ORDER BY 1", &[])
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|r| r.get(0))
+        .collect();
+    assert_eq!(by_sql, from_sql);
     assert_eq!(manifest_rows(&from_db), sql_rows(&dsn).await);
     // A column checksum: flow_nodes summed in the files and in SQL.
     let sum: i64 = column::<arrow_array::Int32Array>(&from_db, "sessions", "flow_nodes")
@@ -228,8 +275,7 @@ async fn redacted_exports_carry_no_provided_name_and_agree_between_paths() {
     );
     let salt = || Some(Redaction::Hash { salt: "test-salt".into() });
     let (from_db, from_file) = (dir.path().join("db"), dir.path().join("file"));
-    let mut client = Target::resolve(Some(&dsn)).unwrap().connect().await.unwrap();
-    export::db::export(&mut client, "sessions", &from_db, Full, salt(), |_| {}).await.unwrap();
+    db_export(&dsn, "sessions", &from_db, Full, Options { jobs: 2, reading: None, redaction: salt() }).await;
     export::ndjson::export(&ndjson, &from_file, salt(), Default::default(), |_| {}).unwrap();
     assert_eq!(files(&from_db), files(&from_file));
     let texts = transcript_texts(&from_db);
@@ -317,4 +363,113 @@ fn sessions_created_in_the_same_instant_are_written_in_id_order() {
     export::ndjson::export(&file, &out, None, Default::default(), |_| {}).unwrap();
     let ids = strings(&out, "sessions", "session_id");
     assert_eq!(ids, ["z", "a", "b", "c"]);
+}
+
+#[tokio::test]
+async fn jobs_and_readings_write_the_same_files() {
+    let Some(dsn) = fresh_database("facesign_export_jobs").await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    load_into(&dsn, &corpus(dir.path(), 16, 3_000)).await;
+    let one = dir.path().join("one");
+    db_export(&dsn, "sessions", &one, Full, jobs(1, Some(Reading::Extension))).await;
+    let expected = files(&one);
+    assert!(expected.iter().filter(|f| f.0.starts_with("sessions/")).count() >= 20, "a partition per day");
+    for (n, reading) in
+        [(2, Reading::Extension), (3, Reading::Extension), (1, Reading::Documents), (2, Reading::Documents)]
+    {
+        let out = dir.path().join(format!("{n}-{reading:?}"));
+        let summary = db_export(&dsn, "sessions", &out, Full, jobs(n, Some(reading))).await;
+        assert!(
+            summary.reading.ends_with(&format!("{n} job{}", if n == 1 { "" } else { "s" })),
+            "{}",
+            summary.reading
+        );
+        assert_eq!(files(&out), expected, "{n} jobs, {reading:?}");
+    }
+}
+
+/// Copies the sessions of `from` into a new `table` of `to`: (session, id, created_at, and a
+/// fresh updated_at) when `key_columns`, else the documents alone.
+async fn copy_sessions(from: &str, to: &str, table: &str, key_columns: bool) {
+    let source = Target::resolve(Some(from)).unwrap().connect().await.unwrap();
+    let target = Target::resolve(Some(to)).unwrap().connect().await.unwrap();
+    let columns = if key_columns { "session, id, created_at" } else { "session" };
+    let select = if key_columns { "session::text, id, created_at" } else { "session::text" };
+    let ddl = if key_columns {
+        format!(
+            "CREATE TABLE {table} (session jsonb NOT NULL, id text PRIMARY KEY, created_at timestamptz, \
+                 updated_at timestamptz NOT NULL DEFAULT clock_timestamp()); \
+                 CREATE INDEX ON {table} (created_at, id COLLATE \"C\")"
+        )
+    } else {
+        format!("CREATE TABLE {table} (session jsonb NOT NULL)")
+    };
+    target.batch_execute(&ddl).await.unwrap();
+    let rows = source.query(&format!("SELECT {select} FROM sessions"), &[]).await.unwrap();
+    let insert = format!(
+        "INSERT INTO {table} ({columns}) SELECT * FROM unnest({})",
+        if key_columns {
+            "$1::text[]::jsonb[], $2::text[], $3::timestamptz[]"
+        } else {
+            "$1::text[]::jsonb[]"
+        }
+    );
+    let docs: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    if key_columns {
+        let ids: Vec<String> = rows.iter().map(|r| r.get(1)).collect();
+        let times: Vec<Option<std::time::SystemTime>> = rows.iter().map(|r| r.get(2)).collect();
+        target.execute(insert.as_str(), &[&docs, &ids, &times]).await.unwrap();
+    } else {
+        target.execute(insert.as_str(), &[&docs]).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_database_without_the_extension_exports_the_same_dataset_also_incrementally() {
+    let Some(with) = fresh_database("facesign_export_with_ext").await else { return };
+    let Some(without) = fresh_database("facesign_export_without_ext").await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    load_into(&with, &corpus(dir.path(), 17, 2_000)).await;
+    copy_sessions(&with, &without, "sessions", true).await;
+    copy_sessions(&with, &without, "documents_only", false).await;
+    assert_eq!(sql_i64(&without, "SELECT count(*) FROM pg_extension WHERE extname = 'facesign'").await, 0);
+    let reference = dir.path().join("reference");
+    db_export(&with, "sessions", &reference, Full, jobs(2, None)).await;
+    for table in ["sessions", "documents_only"] {
+        let out = dir.path().join(table);
+        let summary = db_export(&without, table, &out, Full, jobs(2, None)).await;
+        assert!(summary.reading.starts_with("documents flattened here"), "{}", summary.reading);
+        assert_eq!(files(&out), files(&reference), "{table}: the same files as with the extension");
+    }
+    // Asked for the extension's reading where there is none: a message that says what to do.
+    let target = Target::resolve(Some(&without)).unwrap();
+    let err = export::db::export(
+        &target,
+        target.connect().await.unwrap(),
+        "sessions",
+        &dir.path().join("x"),
+        Full,
+        jobs(1, Some(Reading::Extension)),
+        |_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(format!("{err:#}").contains("--read documents"), "{err:#}");
+
+    // Incrementally: the same change in both databases, then each dataset brought up to date.
+    let incremental = dir.path().join("incremental");
+    let since = "2000-01-01 00:00+00".to_owned();
+    db_export(&without, "sessions", &incremental, Scope::ChangedSince(since), jobs(2, None)).await;
+    let change = "UPDATE sessions SET session = jsonb_set(session, '{report,nodeReports}', \
+        (session->'report'->'nodeReports') || '[{\"type\": \"conversation\", \"nodeId\": \"late\", \"outcome\": \"x\"}]') \
+        , updated_at = clock_timestamp() \
+        WHERE id = (SELECT id FROM sessions WHERE session->>'status' = 'complete' ORDER BY id LIMIT 1)";
+    for dsn in [&with, &without] {
+        Target::resolve(Some(dsn)).unwrap().connect().await.unwrap().batch_execute(change).await.unwrap();
+    }
+    let last = export::last_snapshot(&incremental).unwrap().unwrap();
+    // (Sessions written within ten minutes of the last snapshot count as changed too: all, here.)
+    db_export(&without, "sessions", &incremental, Scope::ChangedSince(last), jobs(2, None)).await;
+    db_export(&with, "sessions", &reference, Full, jobs(1, None)).await;
+    assert_eq!(files(&incremental), files(&reference), "the incremental dataset is the full one");
 }

@@ -1,6 +1,6 @@
 //! Every consumer of core's signal list (`core/src/report/risk_signals.rs`) agrees with it: the
 //! composite type the installed extension declares, the `sessions/` Parquet schema, and the
-//! scorer's columns. (The export's SELECT list and binary-COPY types are built from the list;
+//! scorer's columns. (The export's rows and their wire format are built from the list;
 //! the export tests compare its rows from PostgreSQL with those read from NDJSON.)
 
 use facesign_analytics::dataset::parquet::{arrow_type, ArrowRows};

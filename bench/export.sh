@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Export benchmark: SESSIONS generated sessions (default 200 000) loaded into the reference
+# table of the private cluster, then, in one run and on the same table:
+#   - `facesign-analytics export` through the extension (--read extension), without it
+#     (--read documents: the documents fetched and flattened here) and --from-ndjson;
+#   - the detoast floor: `SELECT count(*) FROM sessions WHERE session ? 'report'`;
+#   - shipping the raw documents to a client:
+#     `COPY (SELECT id, session FROM sessions) TO STDOUT (FORMAT binary)`, discarded;
+#   - ConnectorX reading the same four projections into Arrow, pyarrow writing zstd Parquet
+#     (bench/connectorx_export.py);
+# each with wall time, sessions/s, rows/s and peak RSS (/usr/bin/time -v), and the ratios.
+#
+# Usage: bench/export.sh [SESSIONS]
+# The corpus and the loaded database are kept (FACESIGN_BENCH_DIR, default
+# /var/tmp/facesign-bench-export-SESSIONS; database facesign_bench_export_SESSIONS) and reused.
+# Benchmarks measure the `ci` profile (thin LTO) unless FACESIGN_PROFILE says otherwise.
+export FACESIGN_PROFILE="${FACESIGN_PROFILE:-ci}"
+source "$(dirname "$0")/../scripts/common.sh"
+cd "$ROOT"
+SESSIONS="${1:-200000}"
+DIR="${FACESIGN_BENCH_DIR:-/var/tmp/facesign-bench-export-$SESSIONS}"
+DB="facesign_bench_export_$SESSIONS"
+JOBS="${FACESIGN_BENCH_JOBS:-$(nproc)}"
+setup_machine
+setup_python
+python3 -c "import connectorx" 2>/dev/null || {
+  step "Installing connectorx from PyPI (the benchmark's baseline)"
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore connectorx
+}
+install_extension
+build_analytics
+cluster_start
+mkdir -p "$DIR"
+export FACESIGN_DSN="host=$PGHOST port=$PGPORT user=postgres dbname=$DB"
+if [ ! -f "$DIR/loaded" ] || ! psql_db -d "$DB" -c "SELECT 1" >/dev/null 2>&1; then
+  step "Generating and loading $SESSIONS sessions (once; kept in $DIR and database $DB)"
+  rm -f "$DIR/loaded"
+  [ -f "$DIR/corpus/sessions.ndjson" ] || "$ANALYTICS" generate --seed 7 --sessions "$SESSIONS" --out "$DIR/corpus"
+  psql_db -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+  "$ANALYTICS" load --input "$DIR/corpus/sessions.ndjson"
+  psql_db -d "$DB" -c "VACUUM ANALYZE sessions"
+  touch "$DIR/loaded"
+fi
+# The extension just installed is the one measured (a reused database keeps its old version).
+psql_db -d "$DB" -c "ALTER EXTENSION facesign UPDATE" >/dev/null 2>&1 || true
+echo "$(psql_db -d "$DB" -Atc "SELECT count(*) || ' sessions, ' || pg_size_pretty(pg_total_relation_size('sessions')) || ' on disk' FROM sessions")"
+# Warm the cache the same for every contender: each reads the whole table once first.
+psql_db -d "$DB" -c "SELECT count(*) FROM sessions WHERE session ? 'report'" >/dev/null
+
+RESULTS="$DIR/results.tsv"
+: > "$RESULTS"
+# measure NAME SESSIONS ROWS COMMAND...: runs it under /usr/bin/time -v, records wall and RSS.
+measure() {
+  local name="$1" sessions="$2" rows="$3"; shift 3
+  local log="$DIR/$name.time"
+  /usr/bin/time -v "$@" > "$DIR/$name.out" 2> "$log" || { cat "$log" >&2; fail "$name failed"; }
+  local wall rss
+  wall=$(python3 - "$log" <<'PY'
+import re, sys
+t = re.search(r"Elapsed \(wall clock\) time .*: (.*)", open(sys.argv[1]).read()).group(1).split(":")
+print(sum(float(x) * 60 ** i for i, x in enumerate(reversed(t))))
+PY
+)
+  rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$log")
+  if [ "$rows" = "from-output" ]; then
+    rows=$(sed -n 's/^rows //p' "$DIR/$name.out")
+    [ -n "$rows" ] || rows=$(sed -n 's/.*sessions ([0-9]* lines refused), \([0-9]*\) node outcomes, \([0-9]*\) transcript phrases, [0-9]* flows (\([0-9]*\) edges).*/\1 \2 \3/p' "$DIR/$name.out" | awk -v s="$sessions" '{print s + $1 + $2 + $3}')
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$wall" "$sessions" "$rows" "$rss" >> "$RESULTS"
+}
+N=$(psql_db -d "$DB" -Atc "SELECT count(*) FROM sessions")
+PSQL=("$PG_BIN/psql" -X -q -d "$DB")
+
+step "Detoast floor and raw documents"
+measure "detoast floor" "$N" 0 "${PSQL[@]}" -c "SELECT count(*) FROM sessions WHERE session ? 'report'"
+measure "raw documents to a client" "$N" 0 bash -c "${PSQL[*]} -c \"COPY (SELECT id, session FROM sessions) TO STDOUT (FORMAT binary)\" > /dev/null"
+
+step "facesign-analytics export ($JOBS jobs), three paths"
+measure "export, extension" "$N" from-output "$ANALYTICS" export --out "$DIR/out-extension" --read extension --jobs "$JOBS"
+measure "export, no extension" "$N" from-output "$ANALYTICS" export --out "$DIR/out-documents" --read documents --jobs "$JOBS"
+measure "export --from-ndjson" "$N" from-output "$ANALYTICS" export --out "$DIR/out-ndjson" --from-ndjson "$DIR/corpus/sessions.ndjson"
+cmp <(cd "$DIR/out-extension" && find . -name '*.parquet' -exec md5sum {} + | sed 's/part-[0-9a-f]*-//' | sort) \
+    <(cd "$DIR/out-documents" && find . -name '*.parquet' -exec md5sum {} + | sed 's/part-[0-9a-f]*-//' | sort) >/dev/null \
+  && echo "the two database paths wrote byte-identical files" || fail "the two database paths wrote different files"
+
+step "ConnectorX + pyarrow, the same four projections"
+rm -rf "$DIR/out-connectorx"
+measure "ConnectorX + pyarrow" "$N" from-output python3 bench/connectorx_export.py "postgresql://postgres@localhost:$PGPORT/$DB" "$DIR/out-connectorx"
+
+step "Results ($N sessions, $(nproc) cores, profile $CARGO_PROFILE)"
+python3 - "$RESULTS" <<'PY'
+import sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+r = {name: (float(w), int(s), int(n), int(k)) for name, w, s, n, k in rows}
+print(f"{'':28} {'seconds':>8} {'sessions/s':>11} {'rows/s':>11} {'peak RSS':>10}")
+for name, (wall, sessions, n, kb) in r.items():
+    per_rows = f"{n / wall:11.0f}" if n else f"{'-':>11}"
+    print(f"{name:28} {wall:8.2f} {sessions / wall:11.0f} {per_rows} {kb / 1024:7.0f} MiB")
+ext, docs, cx, raw = (r[k][0] for k in ("export, extension", "export, no extension", "ConnectorX + pyarrow", "raw documents to a client"))
+print(f"extension path vs ConnectorX + pyarrow: {cx / ext:.2f}x as fast (target: at least 3x)")
+print(f"extension path vs raw documents:        {ext / raw:.2f}x the time (target: at most 1.15x)")
+print(f"no-extension path vs raw documents:     {docs / raw:.2f}x the time (target: at most 1.15x)")
+print(f"peak RSS of the export: {max(r[k][3] for k in ('export, extension', 'export, no extension')) / 1024:.0f} MiB (target: under 1 GiB)")
+PY

@@ -1,0 +1,17 @@
+//! `facesign.export_rows`: everything `facesign-analytics export` keeps of a session, read in
+//! one walk with one detoast (`facesign_core::export_rows`), as the bytes of its wire format
+//! (`facesign_core::export_rows::wire`), which only the toolkit of the same version reads.
+
+use pgrx::prelude::*;
+
+use crate::jsonb_arg::JsonbArg;
+
+/// The export's rows of one session: summary, risk signals, flow fingerprint and edges, node
+/// outcomes, transcript and, with `with_provided`, what the session provided (for `--redact`).
+#[pg_extern(immutable, strict, parallel_safe, cost = 200)]
+fn export_rows(session: JsonbArg<'_>, with_provided: bool) -> Vec<u8> {
+    facesign_core::export_rows::wire::encode(&facesign_core::export_rows::export_rows(
+        session.doc(),
+        with_provided,
+    ))
+}
