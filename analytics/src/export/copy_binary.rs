@@ -110,7 +110,12 @@ mod tests {
             let mut parser = CopyRows::default();
             let mut seen: Vec<Option<Vec<u8>>> = Vec::new();
             for chunk in bytes.chunks(size) {
-                parser.feed(chunk, |f| Ok(seen.push(f.map(<[u8]>::to_vec)))).unwrap();
+                parser
+                    .feed(chunk, |f| {
+                        seen.push(f.map(<[u8]>::to_vec));
+                        Ok(())
+                    })
+                    .unwrap();
             }
             parser.finish().unwrap();
             assert_eq!(

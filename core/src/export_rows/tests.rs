@@ -52,9 +52,9 @@ fn every_document_reads_alike_and_crosses_the_wire() {
     let mut with_flow = 0;
     for (name, doc) in &docs {
         let rows = check(doc);
-        if rows.session.flow_id.is_some() {
+        if let Some(flow_id) = &rows.session.flow_id {
             with_flow += 1;
-            assert_eq!(rows.session.flow_id.as_ref().unwrap().len(), 32, "{name}");
+            assert_eq!(flow_id.len(), 32, "{name}");
         }
     }
     assert!(docs.len() >= 15 && with_flow >= 5, "{} documents, {with_flow} with a flow", docs.len());
