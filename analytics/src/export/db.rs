@@ -416,15 +416,15 @@ fn check_order(
     last: Option<&(Option<i64>, Option<String>)>,
     key: &(Option<i64>, Option<String>),
 ) -> Result<()> {
-    let sort_key = |k: &(Option<i64>, Option<String>)| {
-        (k.0.unwrap_or(i64::MAX), k.0.is_none(), k.1.clone().map(String::into_bytes))
-    };
-    let partition = partition_of(key.0);
+    // NULL creation times last, then ids in byte order; borrowed, as this runs for every row.
+    fn sort_key(k: &(Option<i64>, Option<String>)) -> (bool, Option<i64>, Option<&[u8]>) {
+        (k.0.is_none(), k.0, k.1.as_deref().map(str::as_bytes))
+    }
     let inside = match chunk {
         Chunk::Days { first, last } => {
-            key.0.is_some()
-                && partition.as_str() >= format!("created_date={first}").as_str()
-                && partition.as_str() <= format!("created_date={last}").as_str()
+            let partition = partition_of(key.0);
+            let day = partition.strip_prefix("created_date=").unwrap_or_default();
+            key.0.is_some() && first.as_str() <= day && day <= last.as_str()
         }
         Chunk::NoDate => key.0.is_none(),
         Chunk::All => true,
