@@ -222,8 +222,9 @@ def busiest_flow_funnel(d):
     """The busiest flow's funnel (notebook 04's, for its flow 1): a chart, its label, and the flow count."""
     con = d.con
     # Flows are told apart by flow_id, the fingerprint of the flow each session ran (flows/ has
-    # each one's edges once).
-    flows = d.q("SELECT flow_id, count(*) AS sessions FROM sessions WHERE flow_id IS NOT NULL "
+    # each one's edges once). A legacy object flow has a flow_id but no edges: no funnel.
+    flows = d.q("SELECT flow_id, count(*) AS sessions FROM sessions "
+                "WHERE flow_id IN (SELECT flow_id FROM flows) "
                 "GROUP BY flow_id ORDER BY sessions DESC, flow_id")
     if flows.empty:
         return None
