@@ -35,6 +35,8 @@ setup_machine() {
   local need=()
   [ -x "$PG_BIN/postgres" ] || need+=(postgresql-15)
   [ -x "$PG_CONFIG" ] && [ -f /usr/include/postgresql/15/server/postgres.h ] || need+=(postgresql-server-dev-15)
+  # pg_partman, for the month-partitioned schema's tests (sql/sessions_partitioned.sql).
+  [ -f /usr/share/postgresql/15/extension/pg_partman.control ] || need+=(postgresql-15-partman)
   command -v clang >/dev/null || need+=(clang)
   ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || need+=(libclang-dev)
   command -v sudo >/dev/null || need+=(sudo)
@@ -193,6 +195,33 @@ cluster_start() {
   fi
   export PGHOST="$PGSOCKET_DIR" PGPORT="$port" PGUSER=postgres
   export FACESIGN_TLS_CA="$TLS_DIR/ca.pem" FACESIGN_TLS_WRONG_CA="$TLS_DIR/wrong-ca.pem"
+}
+
+# Another cluster beside the private one (a shard in tests/shards/), named NAME, with its
+# data beside the private cluster's and its socket in the same directory; sets NAME's port in
+# CLUSTER_PORT. cluster_start first.
+extra_cluster_start() {
+  local name="$1" data; data="$(dirname "$PGDATA_DIR")/$name"
+  if [ ! -f "$data/PG_VERSION" ]; then
+    runuser -u postgres -- "$PG_BIN/initdb" -D "$data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  CLUSTER_PORT="$(cat "$data/facesign.port" 2>/dev/null || true)"
+  if ! runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    if [ -z "$CLUSTER_PORT" ] || ! python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', $CLUSTER_PORT))" 2>/dev/null; then
+      CLUSTER_PORT="$(free_port)"
+    fi
+    echo "$CLUSTER_PORT" | runuser -u postgres -- tee "$data/facesign.port" >/dev/null
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -l "$data.log" -w -t 60 start \
+      -o "-p $CLUSTER_PORT -k $PGSOCKET_DIR -c listen_addresses=127.0.0.1" >/dev/null \
+      || fail "the cluster $name did not start; see $data.log"
+  fi
+}
+
+extra_cluster_stop() {
+  local data; data="$(dirname "$PGDATA_DIR")/$1"
+  if runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+  fi
 }
 
 cluster_stop() {

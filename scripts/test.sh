@@ -9,6 +9,8 @@
 #   unit       the Rust tests of facesign-core and facesign-analytics (the database ones
 #              against the private cluster)
 #   sql        the pg_regress files under tests/sql/
+#   shards     three clusters: the sessions table sharded through postgres_fdw against one
+#              node, the loader, the export and pgbench's concurrent upserts (tests/shards/)
 #   crash      hostile documents through every SQL function (tests/crash/)
 #   fuzz       each cargo-fuzz target for $FACESIGN_FUZZ_SECONDS (default 20) seconds
 #   docs       the SQL reference in docs/sql.md against the catalog, the risk points in
@@ -21,7 +23,7 @@
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 
-ALL_STAGES=(lint unit sql crash fuzz docs interop notebooks demo)
+ALL_STAGES=(lint unit sql shards crash fuzz docs interop notebooks demo)
 STAGES=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -36,7 +38,7 @@ for stage in "${STAGES[@]}"; do
 done
 [ ${#STAGES[@]} -gt 0 ] || STAGES=("${ALL_STAGES[@]}")
 wanted() { printf '%s\n' "${STAGES[@]}" | grep -qx "$1"; }
-needs_cluster() { for s in unit sql crash docs demo; do wanted "$s" && return 0; done; return 1; }
+needs_cluster() { for s in unit sql shards crash docs demo; do wanted "$s" && return 0; done; return 1; }
 
 started_at=$SECONDS
 stage_started=$SECONDS
@@ -87,6 +89,13 @@ if wanted sql; then
   fi
   echo "sql: $(grep -c '^test:' tests/schedule) passed, 0 failed"
   stage_done sql
+fi
+
+if wanted shards; then
+  step "Sharding: a coordinator and two shards (postgres_fdw), the partitioned table, pgbench (tests/shards/)"
+  build_analytics
+  bash tests/shards/run.sh
+  stage_done shards
 fi
 
 if wanted crash; then

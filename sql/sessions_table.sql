@@ -1,25 +1,66 @@
 -- Stored FaceSign sessions: one row per session, the document as `GET /sessions/{id}`
--- returns it (its `session` object), with the columns people filter on generated from it by
--- the extension's readers. Apply after `CREATE EXTENSION facesign;`.
+-- returns it (its `session` object), with the columns people filter on read from it by the
+-- extension's readers. Apply after `CREATE EXTENSION facesign;`.
 --
--- Every facesign function is IMMUTABLE, so it can stand in a generated column, a CHECK and
--- an index expression. Generated columns are computed once, when a row is written.
+-- This file makes a single table, for most users. A table partitioned by month with
+-- retention is sql/sessions_partitioned.sql; sharded across servers, sql/sessions_sharded.sql.
+-- Both create their table first and then apply this file, which skips the CREATE TABLE and
+-- adds the constraints, triggers, functions and indexes, the same for all three.
+--
+-- The key columns (id, status, created_at, client_reference_id) are plain columns, written
+-- from the document by upsert_session and the loader: a partition or distribution key cannot
+-- be a generated column. The CHECK session_keys_match_document keeps each equal to what the
+-- extension reads from the document, and the trigger sessions_keys_from_document fills them
+-- for a plain INSERT or UPDATE of the document, so they can never disagree. Every facesign
+-- function is IMMUTABLE, so it can stand in a CHECK and an index expression.
 
 CREATE TABLE IF NOT EXISTS sessions (
     session             jsonb NOT NULL,
-    id                  text GENERATED ALWAYS AS ((facesign.session_summary(session)).id) STORED NOT NULL,
-    status              text GENERATED ALWAYS AS ((facesign.session_summary(session)).status) STORED,
-    created_at          timestamptz GENERATED ALWAYS AS ((facesign.session_summary(session)).created_at) STORED,
-    client_reference_id text GENERATED ALWAYS AS ((facesign.session_summary(session)).client_reference_id) STORED,
+    id                  text NOT NULL,
+    status              text,
+    created_at          timestamptz,
+    client_reference_id text,
     -- When this row last changed: incremental exports take what changed since their last run.
     updated_at          timestamptz NOT NULL DEFAULT clock_timestamp(),
-    CONSTRAINT sessions_pkey PRIMARY KEY (id),
+    CONSTRAINT sessions_pkey PRIMARY KEY (id)
+);
+
+-- Tables made by earlier versions of this file generated the key columns from the document.
+-- DROP EXPRESSION keeps their values and makes them plain columns; it rewrites nothing.
+DO $$
+DECLARE
+    key_column name;
+BEGIN
+    FOR key_column IN
+        SELECT attname FROM pg_attribute
+        WHERE attrelid = 'sessions'::regclass AND attgenerated = 's'
+          AND attname IN ('id', 'status', 'created_at', 'client_reference_id')
+    LOOP
+        EXECUTE format('ALTER TABLE sessions ALTER COLUMN %I DROP EXPRESSION', key_column);
+    END LOOP;
+END $$;
+
+-- The constraints, added when missing (to a table of any of the three layouts, or of an
+-- earlier version of this file; on a table holding sessions, adding one reads them all once).
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_constraint
+                   WHERE conrelid = 'sessions'::regclass AND conname = 'session_keys_match_document') THEN
+        ALTER TABLE sessions ADD CONSTRAINT session_keys_match_document CHECK (
+            id = (facesign.session_summary(session)).id
+            AND status IS NOT DISTINCT FROM (facesign.session_summary(session)).status
+            AND created_at IS NOT DISTINCT FROM (facesign.session_summary(session)).created_at
+            AND client_reference_id IS NOT DISTINCT FROM (facesign.session_summary(session)).client_reference_id);
+    END IF;
     -- A flow in the SDK-head array format must be valid. Sessions stored before it (the
     -- older {nodes, edges} object, or no flow) are history and are kept as they are.
-    CONSTRAINT session_flow_is_valid CHECK (
-        jsonb_typeof(session -> 'settings' -> 'flow') IS DISTINCT FROM 'array'
-        OR facesign.flow_is_valid(session -> 'settings' -> 'flow'))
-);
+    IF NOT EXISTS (SELECT FROM pg_constraint
+                   WHERE conrelid = 'sessions'::regclass AND conname = 'session_flow_is_valid') THEN
+        ALTER TABLE sessions ADD CONSTRAINT session_flow_is_valid CHECK (
+            jsonb_typeof(session -> 'settings' -> 'flow') IS DISTINCT FROM 'array'
+            OR facesign.flow_is_valid(session -> 'settings' -> 'flow'));
+    END IF;
+END $$;
 
 -- Compress the documents with lz4 rather than PostgreSQL's default pglz: nearly every query
 -- here decompresses each document it reads, and lz4 does it several times faster
@@ -32,12 +73,42 @@ DO $$
 BEGIN
     IF (SELECT attcompression = '' FROM pg_attribute
         WHERE attrelid = 'sessions'::regclass AND attname = 'session')
-       AND NOT EXISTS (SELECT FROM sessions) THEN
+       AND NOT EXISTS (SELECT FROM sessions)
+       -- A sharded table's partitions are foreign tables: each shard compresses its own.
+       AND NOT EXISTS (SELECT FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid
+                       WHERE i.inhparent = 'sessions'::regclass AND c.relkind = 'f') THEN
         ALTER TABLE sessions ALTER COLUMN session SET COMPRESSION lz4;
     END IF;
 EXCEPTION WHEN feature_not_supported THEN
     RAISE NOTICE 'this server is built without lz4: sessions are compressed with pglz';
 END $$;
+
+-- A plain INSERT or UPDATE of the document (psql, an application's own SQL) gets its key
+-- columns from it. upsert_session and the loader write them themselves: a partitioned table
+-- routes a row by created_at before any trigger runs, so there they must be given.
+CREATE OR REPLACE FUNCTION sessions_keys_from_document() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    keys facesign.session_summary := facesign.session_summary(NEW.session);
+BEGIN
+    -- A partitioned table has routed the row by the created_at it was given: a different
+    -- one from the document would belong in another partition.
+    IF NEW.created_at IS DISTINCT FROM keys.created_at
+       AND (SELECT relispartition FROM pg_class WHERE oid = TG_RELID) THEN
+        RAISE EXCEPTION 'a session stored in the partitioned table sessions needs its created_at given, equal to the document''s createdAt (%, given %)',
+                coalesce(keys.created_at::text, 'none'), coalesce(NEW.created_at::text, 'none')
+            USING ERRCODE = CASE WHEN keys.created_at IS NULL THEN 'not_null_violation' ELSE 'check_violation' END,
+                  HINT = 'Store sessions with upsert_session(session) or facesign-analytics load, which write the key '
+                         'columns from the document; a session without createdAt cannot be stored in a table '
+                         'partitioned by it.';
+    END IF;
+    NEW.id := keys.id;
+    NEW.status := keys.status;
+    NEW.created_at := keys.created_at;
+    NEW.client_reference_id := keys.client_reference_id;
+    RETURN NEW;
+END $$;
+CREATE OR REPLACE TRIGGER sessions_keys_from_document BEFORE INSERT OR UPDATE OF session ON sessions
+    FOR EACH ROW EXECUTE FUNCTION sessions_keys_from_document();
 
 CREATE OR REPLACE FUNCTION sessions_touch() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -79,16 +150,66 @@ CREATE OR REPLACE TRIGGER sessions_status_never_backwards BEFORE UPDATE OF sessi
 -- cannot store (no id, an id or other indexed value over 1 024 bytes, an invalid flow) is
 -- refused first by facesign.assert_storable, with a message that names the problem and a
 -- fitting SQLSTATE, rather than by an index or CHECK deep in the INSERT.
+--
+-- One function for the three layouts, so it names no unique index: it looks the session up
+-- (locking it), merges and updates; or inserts with ON CONFLICT DO NOTHING, and when a
+-- concurrent writer inserted the same session first, merges into theirs. The lookup and the
+-- update name the session's created_at and client_reference_id with its id, so on a
+-- partitioned table they visit one month and on a sharded one one shard: a session's
+-- createdAt and clientReferenceId are set when it is created and never change, so every
+-- fetch of it belongs in the same partition and on the same shard. (A stored session whose
+-- keys differ from the fetch's is still found by id on the next try, where a unique index
+-- on id holds: the single table's.)
 CREATE OR REPLACE FUNCTION upsert_session(incoming jsonb) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
-    outcome text;
+    arriving jsonb;
+    keys facesign.session_summary;
+    stored sessions%ROWTYPE;
+    merged jsonb;
 BEGIN
     PERFORM facesign.assert_storable(incoming);
-    INSERT INTO sessions AS stored (session) VALUES (facesign.merge_session(NULL, incoming))
-    ON CONFLICT (id) DO UPDATE SET session = facesign.merge_session(stored.session, EXCLUDED.session)
-        WHERE facesign.merge_session(stored.session, EXCLUDED.session) IS DISTINCT FROM stored.session
-    RETURNING CASE WHEN stored.xmax = 0 THEN 'inserted' ELSE 'updated' END INTO outcome;
-    RETURN coalesce(outcome, 'unchanged');
+    arriving := facesign.merge_session(NULL, incoming);   -- the session out of its wrapper
+    keys := facesign.session_summary(arriving);
+    FOR attempt IN 1..3 LOOP
+        IF attempt = 1 AND keys.created_at IS NOT NULL AND keys.client_reference_id IS NOT NULL THEN
+            SELECT * INTO stored FROM sessions AS s
+            WHERE s.id = keys.id AND s.created_at = keys.created_at
+              AND s.client_reference_id = keys.client_reference_id
+            FOR UPDATE;
+        ELSE
+            SELECT * INTO stored FROM sessions AS s WHERE s.id = keys.id FOR UPDATE;
+        END IF;
+        IF FOUND THEN
+            merged := facesign.merge_session(stored.session, arriving);
+            IF merged IS NOT DISTINCT FROM stored.session THEN
+                RETURN 'unchanged';
+            END IF;
+            keys := facesign.session_summary(merged);
+            IF stored.created_at IS NOT NULL AND stored.client_reference_id IS NOT NULL THEN
+                UPDATE sessions AS s
+                SET session = merged, status = keys.status, created_at = keys.created_at,
+                    client_reference_id = keys.client_reference_id
+                WHERE s.id = stored.id AND s.created_at = stored.created_at
+                  AND s.client_reference_id = stored.client_reference_id;
+            ELSE
+                UPDATE sessions AS s
+                SET session = merged, status = keys.status, created_at = keys.created_at,
+                    client_reference_id = keys.client_reference_id
+                WHERE s.id = stored.id;
+            END IF;
+            RETURN 'updated';
+        END IF;
+        INSERT INTO sessions (session, id, status, created_at, client_reference_id)
+        VALUES (arriving, keys.id, keys.status, keys.created_at, keys.client_reference_id)
+        ON CONFLICT DO NOTHING;
+        IF FOUND THEN
+            RETURN 'inserted';
+        END IF;
+        -- Another transaction inserted this session since the lookup: merge into it.
+    END LOOP;
+    RAISE EXCEPTION 'session % was inserted and removed by concurrent transactions while it was being stored', keys.id
+        USING ERRCODE = 'serialization_failure',
+              HINT = 'Retry the call; under REPEATABLE READ or SERIALIZABLE, retry the transaction.';
 END $$;
 
 -- A user's sessions over time (impossible travel, device churn, "last verification of …").

@@ -81,7 +81,22 @@ fn copy_field(buf: &mut BytesMut, text: &str) {
 }
 
 /// Creates the reference table (and the extension) when loading into the default table.
-pub async fn prepare(client: &Client, options: &LoadOptions) -> Result<()> {
+/// The table sessions are stored in, as the loader writes it.
+struct Target {
+    /// Quoted for SQL.
+    table: String,
+    /// Whether the table has the reference schema's key columns as plain columns (id, status,
+    /// created_at, client_reference_id), which the loader then writes from each document with
+    /// `facesign.session_summary`, the reading the table's CHECK compares them with. A
+    /// partitioned table routes each row by its created_at, so it must be given.
+    writes_keys: bool,
+}
+
+/// The key columns, in the order `facesign.session_summary` is unpacked into them.
+const KEY_COLUMNS: [&str; 4] = ["id", "status", "created_at", "client_reference_id"];
+
+/// Creates the reference table when loading into the default one, and finds how to write `table`.
+async fn prepare(client: &Client, options: &LoadOptions) -> Result<Target> {
     if options.table == "sessions" {
         client
             .batch_execute("CREATE EXTENSION IF NOT EXISTS facesign")
@@ -89,7 +104,17 @@ pub async fn prepare(client: &Client, options: &LoadOptions) -> Result<()> {
             .context("the facesign extension is needed (install it on the server: scripts/demo.sh does)")?;
         client.batch_execute(SESSIONS_TABLE_SQL).await.context("creating the sessions table")?;
     }
-    Ok(())
+    let table = quote_table(&options.table)?;
+    let plain_keys: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = $1::text::regclass AND attnum > 0 \
+             AND NOT attisdropped AND attgenerated = '' AND attname::text = ANY($2)",
+            &[&table, &KEY_COLUMNS.as_slice()],
+        )
+        .await
+        .with_context(|| format!("reading the columns of {table} (does the table exist?)"))?
+        .get(0);
+    Ok(Target { table, writes_keys: plain_keys == KEY_COLUMNS.len() as i64 })
 }
 
 /// Streams `rows` (already COPY-text encoded, one per line) into `COPY … FROM STDIN`.
@@ -136,11 +161,34 @@ fn merge_duplicates(batch: &mut Vec<Checked>) -> Result<()> {
 /// Stored sessions among `ids`, merged with their incoming snapshot (`$1` ids, `$2` texts)
 /// where that changes them. One statement, so the merge reads the row it updates even when
 /// another writer got there first.
-fn merge_stored_sql(table: &str) -> String {
+fn merge_stored_sql(target: &Target) -> String {
+    let table = &target.table;
+    let set = if target.writes_keys {
+        // The keys of the merged document, from one merge per row (a sub-SELECT on the row
+        // being updated, so it is evaluated again on the newest version when another writer
+        // updated the row first).
+        "(session, id, status, created_at, client_reference_id) = \
+         (SELECT m.merged, (k).id, (k).status, (k).created_at, (k).client_reference_id \
+          FROM (SELECT facesign.merge_session(t.session, i.session) AS merged) AS m \
+          CROSS JOIN LATERAL (SELECT facesign.session_summary(m.merged) AS k) AS keys)"
+    } else {
+        "session = facesign.merge_session(t.session, i.session)"
+    };
     format!(
-        "UPDATE {table} AS t SET session = facesign.merge_session(t.session, i.session) \
+        "UPDATE {table} AS t SET {set} \
          FROM (SELECT id, session::jsonb AS session FROM unnest($1::text[], $2::text[]) AS u(id, session)) AS i \
          WHERE t.id = i.id AND facesign.merge_session(t.session, i.session) IS DISTINCT FROM t.session"
+    )
+}
+
+/// New sessions (`$1`, their texts) with their key columns read from each by the extension.
+fn insert_new_sql(target: &Target) -> String {
+    format!(
+        "INSERT INTO {} (session, id, status, created_at, client_reference_id) \
+         SELECT d.session, (d.k).id, (d.k).status, (d.k).created_at, (d.k).client_reference_id \
+         FROM (SELECT j.session, facesign.session_summary(j.session) AS k \
+               FROM unnest($1::text[]) AS u(text) CROSS JOIN LATERAL (SELECT u.text::jsonb AS session) AS j) AS d",
+        target.table
     )
 }
 
@@ -155,9 +203,10 @@ struct Stored {
 /// Stores `group` in one transaction: new sessions by COPY, stored ones merged.
 async fn store_group(
     client: &mut Client,
-    table: &str,
+    target: &Target,
     group: &[Checked],
 ) -> std::result::Result<Stored, tokio_postgres::Error> {
+    let table = &target.table;
     let tx = client.transaction().await?;
     // Which of these sessions are stored already.
     let ids: Vec<&str> = group.iter().map(|c| c.id.as_str()).collect();
@@ -173,10 +222,13 @@ async fn store_group(
         row.put_u8(b'\n');
         row
     };
-    // New sessions go straight into the table: the generated columns and the CHECK read each
+    // New sessions go straight into the table: the key columns and the CHECK read each
     // document while it is still in memory, before PostgreSQL compresses it.
     let new: Vec<&Checked> = group.iter().filter(|c| !stored.contains(&c.id)).collect();
-    if !new.is_empty() {
+    if !new.is_empty() && target.writes_keys {
+        let texts: Vec<&str> = new.iter().map(|c| c.session.as_str()).collect();
+        tx.execute(insert_new_sql(target).as_str(), &[&texts]).await?;
+    } else if !new.is_empty() {
         copy_rows(&tx, &format!("COPY {table} (session) FROM STDIN"), new.iter().map(|c| encode(c))).await?;
     }
     // Stored sessions: merged with what arrived, rewritten only where that adds something.
@@ -185,10 +237,19 @@ async fn store_group(
     let updated = if ids.is_empty() {
         0
     } else {
-        tx.execute(merge_stored_sql(table).as_str(), &[&ids, &sessions]).await?
+        tx.execute(merge_stored_sql(target).as_str(), &[&ids, &sessions]).await?
     };
     tx.commit().await?;
     Ok(Stored { inserted: new.len() as u64, updated, unchanged: (group.len() - new.len()) as u64 - updated })
+}
+
+/// How many times a group is stored again after a serialization failure or deadlock.
+const MAX_TRANSACTION_RETRIES: usize = 10;
+
+/// True for a transaction PostgreSQL rolled back for concurrency's sake (SQLSTATE class 40:
+/// serialization failure, deadlock), which succeeds when run again.
+fn must_retry(e: &tokio_postgres::Error) -> bool {
+    e.as_db_error().is_some_and(|db| db.code().code().starts_with("40"))
 }
 
 /// True for an error PostgreSQL raised about the data of some row (a data exception, an
@@ -217,18 +278,27 @@ fn postgres_reason(db: &tokio_postgres::error::DbError) -> String {
 /// with PostgreSQL's message (about 2·log2(batch) extra transactions per refused session).
 async fn load_batch(
     client: &mut Client,
-    table: &str,
+    target: &Target,
     batch: &mut Vec<Checked>,
     summary: &mut LoadSummary,
 ) -> Result<()> {
     merge_duplicates(batch)?;
     let mut pending: Vec<Vec<Checked>> = vec![std::mem::take(batch)];
     while let Some(group) = pending.pop() {
-        let mut outcome = store_group(client, table, &group).await;
+        let mut outcome = store_group(client, target, &group).await;
+        // A serialization failure or deadlock (class 40) is the database asking for the
+        // transaction again: through a postgres_fdw coordinator each shard runs at REPEATABLE
+        // READ, so two writers of one session can collide.
+        for _ in 0..MAX_TRANSACTION_RETRIES {
+            if !outcome.as_ref().is_err_and(must_retry) {
+                break;
+            }
+            outcome = store_group(client, target, &group).await;
+        }
         if group.len() == 1 && outcome.as_ref().is_err_and(|e| refused_by_a_row(e).is_some()) {
             // Once more: another writer may have stored this session since we looked (a unique
             // violation); the second try merges into that row instead.
-            outcome = store_group(client, table, &group).await;
+            outcome = store_group(client, target, &group).await;
         }
         match outcome {
             Ok(stored) => {
@@ -249,7 +319,7 @@ async fn load_batch(
                     pending.push(second);
                     pending.push(first);
                 }
-                None => return Err(e).with_context(|| format!("storing sessions in {table}")),
+                None => return Err(e).with_context(|| format!("storing sessions in {}", target.table)),
             },
         }
     }
@@ -263,8 +333,7 @@ pub async fn load(
     options: &LoadOptions,
     mut progress: impl FnMut(u64),
 ) -> Result<LoadSummary> {
-    let table = quote_table(&options.table)?;
-    prepare(client, options).await?;
+    let target = prepare(client, options).await?;
     let mut summary = LoadSummary::default();
     let mut batch: Vec<Checked> = Vec::with_capacity(options.batch);
     let mut lines = ndjson::LineReader::new(input);
@@ -275,13 +344,13 @@ pub async fn load(
             Err(reason) => summary.rejected.push((number, reason)),
         }
         if batch.len() >= options.batch {
-            load_batch(client, &table, &mut batch, &mut summary).await?;
+            load_batch(client, &target, &mut batch, &mut summary).await?;
             batch.clear();
             progress(number);
         }
     }
     if !batch.is_empty() {
-        load_batch(client, &table, &mut batch, &mut summary).await?;
+        load_batch(client, &target, &mut batch, &mut summary).await?;
     }
     // Blank lines at the end count too.
     summary.lines = lines.lines();

@@ -4,50 +4,13 @@
 CREATE SCHEMA merge_test;
 SET search_path = merge_test, public;
 
--- Five fetches of one session, as GET /sessions/{id} returns them over time; the last is the
--- complete test session with its video analysis.
-CREATE TABLE snapshots (n int PRIMARY KEY, name text, doc jsonb);
-INSERT INTO snapshots VALUES (5, 'with videoAIAnalysis', :'kyc');
-INSERT INTO snapshots
-SELECT 4, 'complete with nodeReports',
-       jsonb_set(doc #- '{report,videoAIAnalysis}', '{report,videoAIAnalysisStatus}', '"pending"')
-FROM snapshots WHERE n = 5;
-INSERT INTO snapshots
-SELECT 3, 'complete without nodeReports',
-       jsonb_set(jsonb_set(doc #- '{report,deepfakeDetection}', '{report,nodeReports}', '[]'),
-                 '{report,deepfakeDetectionStatus}', '{"state": "pending"}')
-FROM snapshots WHERE n = 4;
-INSERT INTO snapshots
-SELECT 2, 'inProgress',
-       jsonb_set(jsonb_set(doc - 'finishedAt', '{status}', '"inProgress"'), '{report}',
-                 jsonb_build_object('transcript', jsonb_build_array(doc #> '{report,transcript,0}', doc #> '{report,transcript,1}'),
-                                    'lang', doc #> '{report,lang}', 'nodeReports', '[]'::jsonb,
-                                    'location', doc #> '{report,location}', 'device', doc #> '{report,device}'))
-FROM snapshots WHERE n = 3;
-INSERT INTO snapshots
-SELECT 1, 'created',
-       jsonb_set(jsonb_set(doc - 'startedAt', '{status}', '"created"'), '{report}',
-                 '{"transcript": [], "lang": "en", "nodeReports": []}')
-FROM snapshots WHERE n = 2;
+-- Five fetches of one session (the table snapshots) and every order of them (the view
+-- every_order).
+\i tests/sql/include/kyc_snapshots.sql
 SELECT n, name, (facesign.session_summary(doc)).status, (facesign.session_summary(doc)).node_reports,
        (facesign.session_summary(doc)).transcript_turns, doc -> 'report' ? 'videoAIAnalysis' AS video
 FROM snapshots ORDER BY n;
 
--- Every arrival order (5! = 120), each snapshot merged into what is stored: one result, the
--- last snapshot.
-CREATE VIEW every_order AS
-WITH RECURSIVE orders(o) AS (
-    SELECT ARRAY[n] FROM snapshots
-    UNION ALL
-    SELECT o || s.n FROM orders JOIN snapshots s ON s.n <> ALL (o)
-), folded(o, step, stored) AS (
-    SELECT o, 1, (SELECT doc FROM snapshots WHERE n = o[1]) FROM orders WHERE cardinality(o) = 5
-    UNION ALL
-    SELECT f.o, f.step + 1, facesign.merge_session(f.stored, s.doc)
-    FROM folded f JOIN snapshots s ON s.n = f.o[f.step + 1]
-    WHERE f.step < 5
-)
-SELECT o, stored FROM folded WHERE step = 5;
 SELECT count(*) AS orders, count(DISTINCT stored) AS distinct_results,
        bool_and(stored = (SELECT doc FROM snapshots WHERE n = 5)) AS all_equal_the_last
 FROM every_order;
@@ -82,7 +45,9 @@ SELECT facesign.merge_session('{"id": "a"}', '{"id": "b"}');
 \set VERBOSITY default
 
 -- The reference schema: upsert_session stores every order of the five fetches the same way.
+\set ECHO none
 \i sql/sessions_table.sql
+\set ECHO all
 UPDATE snapshots SET doc = :'kyc', name = 'with videoAIAnalysis' WHERE n = 5;
 SELECT upsert_session(jsonb_set(s.doc, '{id}', to_jsonb('order-' || array_to_string(e.o, '')))) AS outcome, count(*)
 FROM every_order e CROSS JOIN LATERAL unnest(e.o) WITH ORDINALITY AS step(n, i)

@@ -5,7 +5,9 @@
 \set legacy `cat tests/sessions/incomplete-legacy-snake-case.json`
 \set get_response `cat tests/fixtures/facesign-api/session-get-response-dev.json`
 \set list_response `cat tests/fixtures/facesign-api/sessions-list-response-dev.json`
+\set ECHO none
 \i sql/sessions_table.sql
+\set ECHO all
 
 INSERT INTO sessions (session) VALUES (:'kyc'), (:'deepfake'), (:'legacy'), ((:'get_response'::jsonb) -> 'session');
 INSERT INTO sessions (session)

@@ -19,7 +19,7 @@ use facesign_analytics::load::{load, LoadOptions};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 
-fn corpus(dir: &Path, seed: u64, sessions: u64) -> std::path::PathBuf {
+pub(crate) fn corpus(dir: &Path, seed: u64, sessions: u64) -> std::path::PathBuf {
     let config = Config {
         seed,
         sessions,
@@ -31,14 +31,14 @@ fn corpus(dir: &Path, seed: u64, sessions: u64) -> std::path::PathBuf {
     generate(&config, dir, 2, |_| {}).unwrap().sessions_path
 }
 
-async fn load_into(dsn: &str, file: &Path) {
+pub(crate) async fn load_into(dsn: &str, file: &Path) {
     let mut client = Target::resolve(Some(dsn)).unwrap().connect().await.unwrap();
     let reader = std::io::BufReader::new(std::fs::File::open(file).unwrap());
     load(&mut client, reader, &LoadOptions::new("sessions", 1000), |_| {}).await.unwrap();
 }
 
 /// Every Parquet file of a dataset folder: (dataset/partition, checksum of its bytes).
-fn files(root: &Path) -> Vec<(String, u64)> {
+pub(crate) fn files(root: &Path) -> Vec<(String, u64)> {
     let mut out = Vec::new();
     for dataset in export::DATASETS {
         let Ok(partitions) = std::fs::read_dir(root.join(dataset)) else { continue };
@@ -144,7 +144,7 @@ async fn sql_rows(dsn: &str) -> BTreeMap<String, u64> {
 }
 
 /// An export of `table` in the database of `dsn`.
-async fn db_export(
+pub(crate) async fn db_export(
     dsn: &str,
     table: &str,
     out: &Path,
@@ -156,7 +156,7 @@ async fn db_export(
     export::db::export(&target, client, table, out, scope, options, |_| {}).await.unwrap()
 }
 
-fn jobs(jobs: usize, reading: Option<Reading>) -> Options {
+pub(crate) fn jobs(jobs: usize, reading: Option<Reading>) -> Options {
     Options { jobs, reading, redaction: None }
 }
 

@@ -7,5 +7,6 @@ mod common;
 mod export;
 mod generate;
 mod load;
+mod partitioned;
 mod score;
 mod signal_list;
