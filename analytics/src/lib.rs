@@ -3,6 +3,7 @@
 //! connecting the way libpq does: [`connect`]), exporting them as Parquet ([`export`]), and
 //! risk scores with their reasons and anomaly findings over the export ([`score`]).
 
+pub mod calendar;
 pub mod connect;
 pub mod dataset;
 pub mod export;

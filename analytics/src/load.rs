@@ -52,6 +52,29 @@ pub struct Checked {
     pub id: String,
     /// The session object's JSON text (unwrapped from `{session, clientSecret}`).
     pub session: String,
+    /// The key columns besides the id, read from the session.
+    pub keys: Keys,
+}
+
+/// The reference schema's key columns besides `id`, as COPY text fields (`None`: NULL), read
+/// by core's `session_summary`, the reader behind the table's CHECK.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Keys {
+    pub status: Option<String>,
+    pub created_at: Option<String>,
+    pub client_reference_id: Option<String>,
+}
+
+impl Keys {
+    pub fn of(session: &serde_json::Value) -> Self {
+        let summary = facesign_core::report::session_summary(session);
+        Keys {
+            status: summary.status.map(str::to_owned),
+            created_at: facesign_core::export_rows::micros(summary.created_at_ms)
+                .map(crate::calendar::timestamptz_text),
+            client_reference_id: summary.client_reference_id.map(str::to_owned),
+        }
+    }
 }
 
 /// A session read from a line ([`ndjson::LineReader::next_session`], which refuses what the
@@ -64,7 +87,7 @@ fn checked(number: u64, text: &[u8], read: ndjson::SessionLine) -> Checked {
     } else {
         read.session.to_string()
     };
-    Checked { lines: vec![number], id, session }
+    Checked { lines: vec![number], id, session, keys: Keys::of(&read.session) }
 }
 
 /// Appends `text` as a COPY text-format field.
@@ -80,15 +103,14 @@ fn copy_field(buf: &mut BytesMut, text: &str) {
     }
 }
 
-/// Creates the reference table (and the extension) when loading into the default table.
 /// The table sessions are stored in, as the loader writes it.
 struct Target {
     /// Quoted for SQL.
     table: String,
     /// Whether the table has the reference schema's key columns as plain columns (id, status,
-    /// created_at, client_reference_id), which the loader then writes from each document with
-    /// `facesign.session_summary`, the reading the table's CHECK compares them with. A
-    /// partitioned table routes each row by its created_at, so it must be given.
+    /// created_at, client_reference_id), which the loader then writes from each document as
+    /// core's `session_summary` reads them, the reading the table's CHECK compares them with.
+    /// A partitioned table routes each row by its created_at, so it must be given.
     writes_keys: bool,
 }
 
@@ -147,8 +169,9 @@ fn merge_duplicates(batch: &mut Vec<Checked>) -> Result<()> {
             Some(kept) if kept.id == next.id => {
                 let a: serde_json::Value = serde_json::from_str(&kept.session)?;
                 let b: serde_json::Value = serde_json::from_str(&next.session)?;
-                let both = facesign_core::merge_session::merge_session(&a, &b)?;
-                kept.session = both.to_value().to_string();
+                let both = facesign_core::merge_session::merge_session(&a, &b)?.to_value();
+                kept.keys = Keys::of(&both);
+                kept.session = both.to_string();
                 kept.lines.extend(next.lines);
             }
             _ => merged.push(next),
@@ -166,29 +189,19 @@ fn merge_stored_sql(target: &Target) -> String {
     let set = if target.writes_keys {
         // The keys of the merged document, from one merge per row (a sub-SELECT on the row
         // being updated, so it is evaluated again on the newest version when another writer
-        // updated the row first).
+        // updated the row first; functions in FROM, so each is called once, not once per
+        // column it fills).
         "(session, id, status, created_at, client_reference_id) = \
-         (SELECT m.merged, (k).id, (k).status, (k).created_at, (k).client_reference_id \
-          FROM (SELECT facesign.merge_session(t.session, i.session) AS merged) AS m \
-          CROSS JOIN LATERAL (SELECT facesign.session_summary(m.merged) AS k) AS keys)"
+         (SELECT m.merged, k.id, k.status, k.created_at, k.client_reference_id \
+          FROM facesign.merge_session(t.session, i.session) AS m(merged) \
+          CROSS JOIN LATERAL facesign.session_summary(m.merged) AS k)"
     } else {
         "session = facesign.merge_session(t.session, i.session)"
     };
     format!(
         "UPDATE {table} AS t SET {set} \
-         FROM (SELECT id, session::jsonb AS session FROM unnest($1::text[], $2::text[]) AS u(id, session)) AS i \
+         FROM (SELECT id, session::jsonb AS session FROM unnest($1::text[], $2::text[]) AS u(id, session) OFFSET 0) AS i \
          WHERE t.id = i.id AND facesign.merge_session(t.session, i.session) IS DISTINCT FROM t.session"
-    )
-}
-
-/// New sessions (`$1`, their texts) with their key columns read from each by the extension.
-fn insert_new_sql(target: &Target) -> String {
-    format!(
-        "INSERT INTO {} (session, id, status, created_at, client_reference_id) \
-         SELECT d.session, (d.k).id, (d.k).status, (d.k).created_at, (d.k).client_reference_id \
-         FROM (SELECT j.session, facesign.session_summary(j.session) AS k \
-               FROM unnest($1::text[]) AS u(text) CROSS JOIN LATERAL (SELECT u.text::jsonb AS session) AS j) AS d",
-        target.table
     )
 }
 
@@ -217,19 +230,32 @@ async fn store_group(
         .map(|r| r.get(0))
         .collect();
     let encode = |c: &Checked| {
-        let mut row = BytesMut::with_capacity(c.session.len() + 64);
+        let mut row = BytesMut::with_capacity(c.session.len() + 128);
         copy_field(&mut row, &c.session);
+        if target.writes_keys {
+            let keys = [Some(c.id.as_str()), c.keys.status.as_deref(), c.keys.created_at.as_deref()];
+            for field in keys.into_iter().chain([c.keys.client_reference_id.as_deref()]) {
+                row.put_u8(b'\t');
+                match field {
+                    Some(text) => copy_field(&mut row, text),
+                    None => row.put_slice(b"\\N"),
+                }
+            }
+        }
         row.put_u8(b'\n');
         row
     };
     // New sessions go straight into the table: the key columns and the CHECK read each
     // document while it is still in memory, before PostgreSQL compresses it.
     let new: Vec<&Checked> = group.iter().filter(|c| !stored.contains(&c.id)).collect();
-    if !new.is_empty() && target.writes_keys {
-        let texts: Vec<&str> = new.iter().map(|c| c.session.as_str()).collect();
-        tx.execute(insert_new_sql(target).as_str(), &[&texts]).await?;
-    } else if !new.is_empty() {
-        copy_rows(&tx, &format!("COPY {table} (session) FROM STDIN"), new.iter().map(|c| encode(c))).await?;
+    if !new.is_empty() {
+        let columns = if target.writes_keys {
+            "session, id, status, created_at, client_reference_id"
+        } else {
+            "session"
+        };
+        copy_rows(&tx, &format!("COPY {table} ({columns}) FROM STDIN"), new.iter().map(|c| encode(c)))
+            .await?;
     }
     // Stored sessions: merged with what arrived, rewritten only where that adds something.
     let (ids, sessions): (Vec<&str>, Vec<&str>) =

@@ -211,17 +211,7 @@ pub const DEFAULT_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
 pub fn partition_of(created_at_us: Option<i64>) -> String {
     match created_at_us {
         Some(us) => {
-            let days = us.div_euclid(86_400_000_000);
-            // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-            let z = days + 719_468;
-            let era = z.div_euclid(146_097);
-            let doe = z - era * 146_097;
-            let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-            let mp = (5 * doy + 2) / 153;
-            let d = doy - (153 * mp + 2) / 5 + 1;
-            let m = if mp < 10 { mp + 3 } else { mp - 9 };
-            let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+            let (y, m, d) = crate::calendar::civil_from_days(us.div_euclid(86_400_000_000));
             format!("created_date={y:04}-{m:02}-{d:02}")
         }
         None => format!("created_date={DEFAULT_PARTITION}"),
