@@ -20,7 +20,7 @@ ANALYTICS="${FACESIGN_ANALYTICS:-${CARGO_TARGET_DIR:-$HOME/.cache/facesign/targe
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/flows" "$WORK/reports" "$WORK/sessions"
-for t in flow_validation report_readers jsonb_bytes structure_aware merge_session; do mkdir -p "$CORPUS/$t"; done
+for t in flow_validation report_readers jsonb_bytes structure_aware merge_session redaction; do mkdir -p "$CORPUS/$t"; done
 
 # Committed documents: every fixture goes to both JSON targets (flows and reports are mixed
 # in the API's files); hand-written flows to flows, sessions to both.
@@ -63,8 +63,12 @@ for i in $(seq 0 15); do printf "\\x$(printf %02x "$i")" > "$CORPUS/structure_aw
 for i in $(seq 0 15); do
   printf "\\x00\\x$(printf %02x "$i")\\x$(printf %02x $(( (i + 1) % 16 )))" > "$CORPUS/merge_session/seed-$i"
 done
+# redaction: the seeds of the two snapshots, each seed with the next one.
+for i in $(seq 0 15); do
+  printf "\\x$(printf %02x "$i")\\x$(printf %02x $(( (i + 1) % 16 )))" > "$CORPUS/redaction/seed-$i"
+done
 
-for t in flow_validation report_readers jsonb_bytes structure_aware merge_session; do
+for t in flow_validation report_readers jsonb_bytes structure_aware merge_session redaction; do
   printf 'seed.sh: %-16s %4d files\n' "$t" "$(ls "$CORPUS/$t" | wc -l)"
 done
 echo "seed.sh: ($generated generated sessions)"

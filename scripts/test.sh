@@ -11,6 +11,8 @@
 #   sql        the pg_regress files under tests/sql/
 #   shards     three clusters: the sessions table sharded through postgres_fdw against one
 #              node, the loader, the export and pgbench's concurrent upserts (tests/shards/)
+#   erasure    a user erased, their sessions sent again, an incremental export: none of
+#              their data in any column of the dataset (DuckDB) nor in the database
 #   crash      hostile documents through every SQL function (tests/crash/)
 #   fuzz       each cargo-fuzz target for $FACESIGN_FUZZ_SECONDS (default 20) seconds
 #   docs       the SQL reference in docs/sql.md against the catalog, the risk points in
@@ -23,7 +25,7 @@
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 
-ALL_STAGES=(lint unit sql shards crash fuzz docs interop notebooks demo)
+ALL_STAGES=(lint unit sql shards erasure crash fuzz docs interop notebooks demo)
 STAGES=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -38,7 +40,7 @@ for stage in "${STAGES[@]}"; do
 done
 [ ${#STAGES[@]} -gt 0 ] || STAGES=("${ALL_STAGES[@]}")
 wanted() { printf '%s\n' "${STAGES[@]}" | grep -qx "$1"; }
-needs_cluster() { for s in unit sql shards crash docs demo; do wanted "$s" && return 0; done; return 1; }
+needs_cluster() { for s in unit sql shards erasure crash docs demo; do wanted "$s" && return 0; done; return 1; }
 
 started_at=$SECONDS
 stage_started=$SECONDS
@@ -96,6 +98,14 @@ if wanted shards; then
   build_analytics
   bash tests/shards/run.sh
   stage_done shards
+fi
+
+if wanted erasure; then
+  step "Erasure end to end: erase a user, send their sessions again, export incrementally (tests/erasure/)"
+  setup_python
+  build_analytics
+  bash tests/erasure/run.sh
+  stage_done erasure
 fi
 
 if wanted crash; then

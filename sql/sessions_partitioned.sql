@@ -111,6 +111,14 @@ BEGIN
             WHERE b.name NOT IN (SELECT c.relname FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid
                                  WHERE i.inhparent = 'sessions'::regclass)
             ORDER BY 1, 2;
+        IF keep IS NOT NULL AND EXISTS (
+               SELECT FROM sessions_maintain_before AS b
+               WHERE b.name NOT IN (SELECT c.relname FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid
+                                    WHERE i.inhparent = 'sessions'::regclass)) THEN
+            -- What a dropped month held is erased: a session of it sent again is stored redacted.
+            INSERT INTO erasures (created_before, reason)
+            VALUES ((sessions_month_of(now() - keep)).lo, 'retention: months dropped');
+        END IF;
         DROP TABLE sessions_maintain_before;
         RETURN;
     END IF;
@@ -133,6 +141,10 @@ BEGIN
             EXECUTE format('DROP TABLE %I', old.name);
             action := 'dropped'; partition_name := old.name; RETURN NEXT;
         END LOOP;
+        IF FOUND THEN   -- the loop dropped a month
+            -- What a dropped month held is erased: a session of it sent again is stored redacted.
+            INSERT INTO erasures (created_before, reason) VALUES (oldest_kept, 'retention: months dropped');
+        END IF;
     END IF;
 END $$;
 

@@ -142,6 +142,28 @@ END $$;
 CREATE OR REPLACE TRIGGER sessions_status_never_backwards BEFORE UPDATE OF session ON sessions
     FOR EACH ROW EXECUTE FUNCTION sessions_status_never_backwards();
 
+-- What was erased, and when: no personal data, only which sessions (a user's erasure, by
+-- session id) or which times (retention: every session created before created_before).
+-- upsert_session and facesign-analytics load consult it, so a session erased and sent again
+-- is stored redacted (docs/sql.md, "Personal data").
+CREATE TABLE IF NOT EXISTS erasures (
+    session_id     text,
+    created_before timestamptz,
+    erased_at      timestamptz NOT NULL DEFAULT now(),
+    reason         text NOT NULL,
+    CONSTRAINT erasure_is_a_session_or_a_time CHECK ((session_id IS NULL) <> (created_before IS NULL))
+);
+CREATE UNIQUE INDEX IF NOT EXISTS erasures_session_id ON erasures (session_id) WHERE session_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS erasures_created_before ON erasures (created_before) WHERE created_before IS NOT NULL;
+
+-- The redaction a session arriving now must get: the time of its erasure, or NULL when it
+-- was not erased.
+CREATE OR REPLACE FUNCTION erasure_of(session_id text, created_at timestamptz) RETURNS timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT min(e.erased_at) FROM erasures AS e
+    WHERE e.session_id = erasure_of.session_id OR e.created_before > erasure_of.created_at
+$$;
+
 -- Stores one fetch of a session (a Session, or the {session, clientSecret} response of
 -- GET /sessions/{id}): inserts it, or merges it into the stored version with
 -- facesign.merge_session, so fetches may arrive in any order, twice, or late, and nothing a
@@ -166,10 +188,15 @@ DECLARE
     keys facesign.session_summary;
     stored sessions%ROWTYPE;
     merged jsonb;
+    erased_at timestamptz;
 BEGIN
     PERFORM facesign.assert_storable(incoming);
     arriving := facesign.merge_session(NULL, incoming);   -- the session out of its wrapper
     keys := facesign.session_summary(arriving);
+    erased_at := erasure_of(keys.id, keys.created_at);
+    IF erased_at IS NOT NULL THEN   -- erased before: stored redacted, however it arrives
+        arriving := facesign.redact_session(arriving, erased_at);
+    END IF;
     FOR attempt IN 1..3 LOOP
         IF attempt = 1 AND keys.created_at IS NOT NULL AND keys.client_reference_id IS NOT NULL THEN
             SELECT * INTO stored FROM sessions AS s
@@ -211,6 +238,52 @@ BEGIN
         USING ERRCODE = 'serialization_failure',
               HINT = 'Retry the call; under REPEATABLE READ or SERIALIZABLE, retry the transaction.';
 END $$;
+
+-- Erases a user: every stored session with this client_reference_id redacted
+-- (facesign.redact_session, marked with now()), each recorded in erasures, so a later fetch
+-- of any of them is stored redacted too. Returns how many sessions it redacted (those
+-- redacted before are recorded, not counted). The exported datasets follow with the next
+-- incremental export: each redacted row's updated_at moved.
+CREATE OR REPLACE FUNCTION erase_user(client_reference_id text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    redacted bigint;
+BEGIN
+    WITH erased AS (
+        UPDATE sessions AS s SET session = facesign.redact_session(s.session, now())
+        WHERE s.client_reference_id = erase_user.client_reference_id AND NOT s.session ? 'redaction'
+        RETURNING s.id
+    )
+    SELECT count(*) INTO redacted FROM erased;
+    INSERT INTO erasures (session_id, reason)
+    SELECT s.id, 'user request' FROM sessions AS s WHERE s.client_reference_id = erase_user.client_reference_id
+    ON CONFLICT DO NOTHING;
+    RETURN redacted;
+END $$;
+
+-- Retention: every session created before `before` redacted, and the time recorded, so an
+-- older session sent again is stored redacted. Returns how many it redacted. On a table
+-- partitioned by month, dropping whole months (sessions_maintain's keep) is the fast path:
+-- it records the same horizon.
+CREATE OR REPLACE FUNCTION erase_sessions_before(before timestamptz) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    redacted bigint;
+BEGIN
+    IF before IS NULL OR before > now() THEN
+        RAISE EXCEPTION 'erase_sessions_before needs a time in the past, not %', coalesce(before::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass the retention horizon, e.g. now() - interval ''24 months''.';
+    END IF;
+    WITH erased AS (
+        UPDATE sessions AS s SET session = facesign.redact_session(s.session, now())
+        WHERE s.created_at < before AND NOT s.session ? 'redaction'
+        RETURNING s.id
+    )
+    SELECT count(*) INTO redacted FROM erased;
+    INSERT INTO erasures (created_before, reason) VALUES (before, 'retention');
+    RETURN redacted;
+END $$;
+-- Only the owner (and whom the DBA grants it, sql/roles.sql) erases.
+REVOKE EXECUTE ON FUNCTION erase_user(text), erase_sessions_before(timestamptz) FROM PUBLIC;
 
 -- A user's sessions over time (impossible travel, device churn, "last verification of …").
 CREATE INDEX IF NOT EXISTS sessions_client_reference_id_created_at

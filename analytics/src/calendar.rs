@@ -16,6 +16,17 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (y, m as u32, d as u32)
 }
 
+/// Days from 1970-01-01 to a civil date (the inverse of [`civil_from_days`]).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// `us` as PostgreSQL's `timestamptz` input reads it back exactly: `2026-09-01 12:00:00.000250+00`,
 /// with ` BC` for years before 1.
 pub fn timestamptz_text(us: i64) -> String {
@@ -40,6 +51,10 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(-1), (1969, 12, 31));
         assert_eq!(civil_from_days(20_454), (2026, 1, 1));
+        for days in [-800_000, -1, 0, 59, 20_454, 2_000_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
         assert_eq!(timestamptz_text(1_769_903_999_999_000), "2026-01-31 23:59:59.999000+00");
         assert_eq!(timestamptz_text(0), "1970-01-01 00:00:00.000000+00");
         assert_eq!(timestamptz_text(-1), "1969-12-31 23:59:59.999999+00");

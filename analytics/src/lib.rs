@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod connect;
 pub mod dataset;
+pub mod erasures;
 pub mod export;
 pub mod generate;
 pub mod load;

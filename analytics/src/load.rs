@@ -12,6 +12,7 @@ use bytes::{BufMut, BytesMut};
 use futures_util::SinkExt;
 use tokio_postgres::Client;
 
+use crate::erasures::Erasures;
 use crate::ndjson::{self, NulPolicy};
 use crate::sql_names::quote_table;
 
@@ -35,12 +36,15 @@ pub struct LoadOptions {
     pub batch: usize,
     /// What to do with strings holding `\u0000`.
     pub nul: NulPolicy,
+    /// Sessions erased elsewhere (`--erasures FILE`), stored redacted like those the table's
+    /// `erasures` names.
+    pub erasures: Option<Erasures>,
 }
 
 impl LoadOptions {
     /// Into `table`, in batches of `batch`, refusing `\u0000`.
     pub fn new(table: &str, batch: usize) -> Self {
-        LoadOptions { table: table.to_owned(), batch, nul: NulPolicy::Reject }
+        LoadOptions { table: table.to_owned(), batch, nul: NulPolicy::Reject, erasures: None }
     }
 }
 
@@ -63,6 +67,8 @@ pub struct Keys {
     pub status: Option<String>,
     pub created_at: Option<String>,
     pub client_reference_id: Option<String>,
+    /// `createdAt` as read (epoch ms), for the erasures' retention horizons.
+    pub created_at_ms: Option<f64>,
 }
 
 impl Keys {
@@ -73,6 +79,7 @@ impl Keys {
             created_at: facesign_core::export_rows::micros(summary.created_at_ms)
                 .map(crate::calendar::timestamptz_text),
             client_reference_id: summary.client_reference_id.map(str::to_owned),
+            created_at_ms: summary.created_at_ms,
         }
     }
 }
@@ -112,6 +119,9 @@ struct Target {
     /// core's `session_summary` reads them, the reading the table's CHECK compares them with.
     /// A partitioned table routes each row by its created_at, so it must be given.
     writes_keys: bool,
+    /// Whether the database records erasures (the reference schema's `erasure_of`): a
+    /// session it names is redacted before it is stored.
+    honours_erasures: bool,
 }
 
 /// The key columns, in the order `facesign.session_summary` is unpacked into them.
@@ -136,7 +146,50 @@ async fn prepare(client: &Client, options: &LoadOptions) -> Result<Target> {
         .await
         .with_context(|| format!("reading the columns of {table} (does the table exist?)"))?
         .get(0);
-    Ok(Target { table, writes_keys: plain_keys == KEY_COLUMNS.len() as i64 })
+    let honours_erasures: bool = client
+        .query_one("SELECT to_regprocedure('erasure_of(text, timestamptz)') IS NOT NULL", &[])
+        .await?
+        .get(0);
+    Ok(Target { table, writes_keys: plain_keys == KEY_COLUMNS.len() as i64, honours_erasures })
+}
+
+/// Redacts, in place, the sessions of `batch` that were erased: named by the database's
+/// erasures (with the time of their erasure) or by the `--erasures` file. A stored session
+/// needs no help (merging into a redacted session redacts); a new one would otherwise be
+/// stored whole.
+async fn redact_erased(
+    client: &Client,
+    target: &Target,
+    file: Option<&Erasures>,
+    batch: &mut [Checked],
+) -> Result<()> {
+    let mut erased_at: std::collections::HashMap<String, Option<i64>> = std::collections::HashMap::new();
+    if target.honours_erasures {
+        let ids: Vec<&str> = batch.iter().map(|c| c.id.as_str()).collect();
+        let times: Vec<Option<&str>> = batch.iter().map(|c| c.keys.created_at.as_deref()).collect();
+        let rows = client
+            .query(
+                "SELECT u.id, (extract(epoch FROM e.at) * 1000)::bigint \
+                 FROM unnest($1::text[], $2::text[]) AS u(id, created_at) \
+                 CROSS JOIN LATERAL erasure_of(u.id, u.created_at::timestamptz) AS e(at) WHERE e.at IS NOT NULL",
+                &[&ids, &times],
+            )
+            .await
+            .context("reading the erasures")?;
+        erased_at.extend(rows.into_iter().map(|r| (r.get::<_, String>(0), r.get::<_, Option<i64>>(1))));
+    }
+    for c in batch.iter_mut() {
+        let from_file = file.is_some_and(|f| f.covers(&c.id, c.keys.created_at_ms));
+        let at = match erased_at.get(&c.id) {
+            Some(at) => *at,
+            None if from_file => None,
+            None => continue,
+        };
+        let session: serde_json::Value = serde_json::from_str(&c.session)?;
+        let marker = facesign_core::redact::Marker { redacted_at_ms: at };
+        c.session = facesign_core::redact::redacted_value(&session, marker).to_string();
+    }
+    Ok(())
 }
 
 /// Streams `rows` (already COPY-text encoded, one per line) into `COPY … FROM STDIN`.
@@ -169,7 +222,7 @@ fn merge_duplicates(batch: &mut Vec<Checked>) -> Result<()> {
             Some(kept) if kept.id == next.id => {
                 let a: serde_json::Value = serde_json::from_str(&kept.session)?;
                 let b: serde_json::Value = serde_json::from_str(&next.session)?;
-                let both = facesign_core::merge_session::merge_session(&a, &b)?.to_value();
+                let both = facesign_core::merge_session::merged_value(&a, &b)?;
                 kept.keys = Keys::of(&both);
                 kept.session = both.to_string();
                 kept.lines.extend(next.lines);
@@ -305,10 +358,12 @@ fn postgres_reason(db: &tokio_postgres::error::DbError) -> String {
 async fn load_batch(
     client: &mut Client,
     target: &Target,
+    erasures: Option<&Erasures>,
     batch: &mut Vec<Checked>,
     summary: &mut LoadSummary,
 ) -> Result<()> {
     merge_duplicates(batch)?;
+    redact_erased(client, target, erasures, batch).await?;
     let mut pending: Vec<Vec<Checked>> = vec![std::mem::take(batch)];
     while let Some(group) = pending.pop() {
         let mut outcome = store_group(client, target, &group).await;
@@ -370,13 +425,13 @@ pub async fn load(
             Err(reason) => summary.rejected.push((number, reason)),
         }
         if batch.len() >= options.batch {
-            load_batch(client, &target, &mut batch, &mut summary).await?;
+            load_batch(client, &target, options.erasures.as_ref(), &mut batch, &mut summary).await?;
             batch.clear();
             progress(number);
         }
     }
     if !batch.is_empty() {
-        load_batch(client, &target, &mut batch, &mut summary).await?;
+        load_batch(client, &target, options.erasures.as_ref(), &mut batch, &mut summary).await?;
     }
     // Blank lines at the end count too.
     summary.lines = lines.lines();

@@ -25,7 +25,7 @@ mod numeric;
 mod write_merged;
 
 pub use encode::{encode, encode_string_rows};
-pub use write_merged::encode_merged;
+pub use write_merged::{encode_merged, encode_redacted, merged_session};
 
 use crate::json::{JsonRef, Kind};
 

@@ -11,6 +11,7 @@ pub mod flow;
 pub mod json;
 pub mod jsonb;
 pub mod merge_session;
+pub mod redact;
 pub mod report;
 pub mod storable;
 

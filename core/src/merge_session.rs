@@ -290,5 +290,19 @@ impl<'a> Merged<'a, &'a serde_json::Value> {
     }
 }
 
+/// Two snapshots of one session merged, as a `serde_json` value: [`merge_session`], redacted
+/// again when either snapshot was redacted ([`crate::redact::redaction_after_merge`]), so
+/// no fetch brings back what a redaction removed.
+pub fn merged_value(
+    stored: &serde_json::Value,
+    incoming: &serde_json::Value,
+) -> Result<serde_json::Value, MergeError> {
+    let merged = merge_session(stored, incoming)?.to_value();
+    Ok(match crate::redact::redaction_after_merge(stored, incoming) {
+        Some(marker) => crate::redact::redacted_value(&merged, marker),
+        None => merged,
+    })
+}
+
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -17,6 +17,7 @@ mod materialize;
 mod merge_session;
 mod node_outcomes;
 mod raise;
+mod redact_session;
 mod risk_signals;
 mod session_summary;
 mod storable;

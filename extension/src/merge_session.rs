@@ -6,7 +6,7 @@ use pgrx::prelude::*;
 use crate::jsonb_arg::JsonbArg;
 use crate::jsonb_result::JsonbResult;
 use crate::raise::raise;
-use facesign_core::jsonb::encode_merged;
+use facesign_core::jsonb::{encode_merged, merged_session};
 use facesign_core::merge_session::{bare_session, Merged};
 
 /// Not STRICT: a missing stored session (NULL) takes the incoming one as it is (unwrapped from
@@ -16,8 +16,9 @@ use facesign_core::merge_session::{bare_session, Merged};
 fn merge_session<'a>(stored: Option<JsonbArg<'a>>, incoming: Option<JsonbArg<'a>>) -> Option<JsonbResult> {
     let merged = match (stored, incoming) {
         (Some(stored), Some(incoming)) => {
-            match facesign_core::merge_session::merge_session(stored.doc(), incoming.doc()) {
-                Ok(merged) => merged,
+            // Redacted again when either snapshot was: a redaction is final.
+            match merged_session(stored.doc(), incoming.doc()) {
+                Ok(bytes) => return Some(JsonbResult::new(bytes)),
                 // Bad input, not a server fault: a data-exception SQLSTATE, never XX000.
                 Err(e) => raise(
                     PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,

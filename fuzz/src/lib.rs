@@ -420,3 +420,73 @@ pub fn same_session(a: &Value, b: &mut Value) {
         };
     }
 }
+
+// ---- redaction ----------------------------------------------------------------------------
+
+/// Every string value of a document, without recursing.
+fn string_values(value: &Value) -> std::collections::HashSet<&str> {
+    let mut out = std::collections::HashSet::new();
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(s) => {
+                out.insert(s.as_str());
+            }
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => stack.extend(map.values()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A redacted snapshot `a` merged with another snapshot `b` of the session, in both argument
+/// orders and both representations:
+/// - no string that redaction removes from `a` or `b` (and that neither redacted snapshot
+///   still holds elsewhere) reaches the result: a redaction is final;
+/// - the result carries the marker;
+/// - both orders give the same document, and serde_json and binary jsonb the same bytes;
+/// - redaction itself is the same in both representations and idempotent.
+/// (That the late fields of FaceSign's own fetches still merge in is tested over every
+/// arrival order in core's redact tests; mutated snapshots may contradict each other.)
+pub fn check_redaction(a: &Value, b: &Value) {
+    use facesign_core::merge_session::merged_value;
+    use facesign_core::redact::{redact_session, redacted_value, Marker, MARKER_KEY};
+    let marker = Marker { redacted_at_ms: Some(1_764_000_000_000) };
+    if depth(a).max(depth(b)) >= 1_000 {
+        return; // serde_json's own limits; the binary writer is checked by check_merge
+    }
+    let (ra, rb) = (redacted_value(a, marker), redacted_value(b, marker));
+    let bytes_a = jsonb::encode(a);
+    let binary_ra = jsonb::encode_redacted(&redact_session(Jsonb::from_bytes(&bytes_a), marker));
+    assert_eq!(binary_ra, jsonb::encode(&ra), "serde_json and binary jsonb redact differently");
+    assert_eq!(redacted_value(&ra, marker), ra, "redacting twice changed the session");
+    if facesign_core::redact::redaction_of(&ra).is_none() {
+        return; // not a session object: nothing was removed, nothing is final
+    }
+    let kept: std::collections::HashSet<&str> =
+        string_values(&ra).union(&string_values(&rb)).copied().collect();
+    let personal: Vec<&str> =
+        string_values(a).union(&string_values(b)).copied().filter(|s| !kept.contains(s)).collect();
+    let (Ok(ab), Ok(ba)) = (merged_value(&ra, b), merged_value(b, &ra)) else {
+        assert!(merged_value(&ra, b).is_err() && merged_value(b, &ra).is_err(), "refused in one order only");
+        return;
+    };
+    assert_eq!(ab, ba, "merging into a redacted session depends on the argument order");
+    let result = string_values(&ab);
+    for value in &personal {
+        assert!(!result.contains(value), "the removed value {value:?} came back");
+    }
+    if ab.is_object() {
+        assert!(ab.get(MARKER_KEY).is_some(), "the merge of a redacted session is not marked redacted");
+    }
+    let encoded = jsonb::encode(&ab);
+    let bytes_b = jsonb::encode(b);
+    let binary = jsonb::merged_session(Jsonb::from_bytes(&binary_ra), Jsonb::from_bytes(&bytes_b)).unwrap();
+    assert_eq!(binary, encoded, "serde_json and binary jsonb merge a redacted session differently");
+    check_binary(&binary);
+    dispose(ra);
+    dispose(rb);
+    dispose(ab);
+    dispose(ba);
+}

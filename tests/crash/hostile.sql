@@ -35,6 +35,9 @@ WITH numbered AS (
 SELECT count(facesign.merge_session(a.doc, b.doc)) AS merged_pairs
 FROM numbered a JOIN numbered b ON b.n = a.n + 1
 WHERE a.id IS NULL OR b.id IS NULL OR a.id = b.id;
+-- redact_session, and a redacted document merged with itself and with the original.
+SELECT sum(pg_column_size(facesign.redact_session(doc, '2026-01-01'))) AS redacted_bytes FROM hostile;
+SELECT count(facesign.merge_session(facesign.redact_session(doc), doc)) AS merged_into_redacted FROM hostile;
 
 SELECT 'contexts after: ' || sum(total_bytes) FROM pg_backend_memory_contexts;
 \! grep -E '^(VmHWM|VmRSS):' /proc/$BACKEND_PID/status

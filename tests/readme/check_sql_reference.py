@@ -1,7 +1,7 @@
 """Checks the docs' table of SQL functions (docs/sql.md) against the installed extension:
-every function of schema facesign is in the table with the same arguments and result (result
-columns by name for set-returning functions), and the table names no function the extension
-lacks. The table's rows are read from the markdown file given as the only argument: every line
+every function of schema facesign (each overload) is in the table with the same arguments and
+result (result columns by name for set-returning functions), and the table names no function
+the extension lacks. The table's rows are read from the markdown file given as the only argument: every line
 that starts `| `facesign.name(args) → result``.
 
 Usage: psql -XAt -F '|' -c "<the catalog query below>" | python3 tests/readme/check_sql_reference.py docs/sql.md
@@ -29,7 +29,7 @@ def documented_functions(markdown: str) -> dict:
         match = re.match(r"\| `facesign\.(\w+)\(([^)]*)\) → ([^`]+)`", line)
         if match:
             name, arguments, result = match.groups()
-            functions[name] = (arguments.strip(), normalise_result(result))
+            functions[(name, arguments.strip())] = normalise_result(result)
     return functions
 
 
@@ -43,15 +43,15 @@ def main() -> int:
     for row in sys.stdin.read().splitlines():
         if row.strip():
             name, arguments, result = row.split("|", 2)
-            installed[name] = (arguments.strip(), normalise_result(result))
+            installed[(name, arguments.strip())] = normalise_result(result)
     problems = []
-    for name, signature in sorted(installed.items()):
-        if name not in documented:
-            problems.append(f"facesign.{name}({signature[0]}) → {signature[1]} is not in {doc}'s table")
-        elif documented[name] != signature:
-            problems.append(f"facesign.{name}: {doc} says {documented[name]}, the extension has {signature}")
-    for name in sorted(set(documented) - set(installed)):
-        problems.append(f"{doc} documents facesign.{name}, which the extension does not have")
+    for (name, arguments), result in sorted(installed.items()):
+        if (name, arguments) not in documented:
+            problems.append(f"facesign.{name}({arguments}) → {result} is not in {doc}'s table")
+        elif documented[(name, arguments)] != result:
+            problems.append(f"facesign.{name}({arguments}): {doc} says → {documented[(name, arguments)]}, the extension has → {result}")
+    for name, arguments in sorted(set(documented) - set(installed)):
+        problems.append(f"{doc} documents facesign.{name}({arguments}), which the extension does not have")
     checks = len(installed) + len(documented)
     if not installed:
         problems.append("no functions read from the catalog: is the extension installed?")

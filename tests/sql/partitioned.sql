@@ -125,6 +125,12 @@ SELECT tableoid::regclass AS partition_name, count(*) FROM sessions GROUP BY 1 O
 SELECT * FROM sessions_maintain(ahead => 0, keep => interval '2 months', as_of => '2026-01-15');
 SELECT tableoid::regclass AS partition_name, count(*) FROM sessions GROUP BY 1 ORDER BY 1;
 SELECT to_regclass('sessions_p2025_10') IS NULL AS october_dropped, to_regclass('sessions_p2025_11') IS NOT NULL AS november_kept;
+-- What the dropped months held counts as erased: a session of them sent again is stored redacted.
+SELECT created_before, reason FROM erasures;
+SELECT upsert_session('{"id": "old-1", "status": "complete", "createdAt": 1761955199999,
+                        "settings": {"providedData": {"name": "Old Person"}}}') AS sent_again;
+SELECT tableoid::regclass AS partition_name, session #> '{settings,providedData}' AS provided_data,
+       session ? 'redaction' AS redacted FROM sessions WHERE id = 'old-1';
 -- Maintenance as of a later day makes the months ahead of it, and a second run nothing.
 SELECT * FROM sessions_maintain(ahead => 1, as_of => '2026-02-20');
 SELECT count(*) AS nothing_more FROM sessions_maintain(ahead => 1, as_of => '2026-02-20');

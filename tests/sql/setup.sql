@@ -8,7 +8,7 @@ SELECT n.nspname AS schema, p.proname, pg_get_function_arguments(p.oid) AS args,
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'facesign'
-ORDER BY p.proname;
+ORDER BY p.proname, 3;
 
 -- The composite types the readers return.
 SELECT t.typname, string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum) AS attributes

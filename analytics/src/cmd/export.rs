@@ -53,13 +53,19 @@ pub struct Args {
     /// extension), or `auto`: the extension where it is installed. The files are the same.
     #[arg(long, value_parser = ["auto", "extension", "documents"], default_value = "auto", conflicts_with = "from_ndjson")]
     pub read: String,
+    /// With --from-ndjson: erased sessions (a session id a line, or created_before=T for a
+    /// retention horizon), exported redacted as the database would hold them.
+    #[arg(long, requires = "from_ndjson")]
+    pub erasures: Option<PathBuf>,
     /// How --from-ndjson lines are read.
     #[command(flatten)]
     pub lines: LineOptions,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let Args { out, from_ndjson, dsn, table, incremental, since, redact, salt, jobs, read, lines } = args;
+    let Args { out, from_ndjson, dsn, table, incremental, since, redact, salt, jobs, read, erasures, lines } =
+        args;
+    let erasures = erasures.map(|path| facesign_analytics::erasures::Erasures::read(&path)).transpose()?;
     let redaction = match (redact.as_deref(), salt) {
             (None, _) => None,
             (Some("drop"), _) => Some(export::redact::Redaction::Drop),
@@ -71,7 +77,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let bar = ProgressBar::new_spinner()
         .with_style(ProgressStyle::with_template("{spinner} {human_pos} sessions  {per_sec}  {elapsed}")?);
     let summary = match from_ndjson {
-        Some(input) => export::ndjson::export(&input, &out, redaction, lines, |n| bar.set_position(n))?,
+        Some(input) => export::ndjson::export(&input, &out, redaction, erasures.as_ref(), lines, |n| {
+            bar.set_position(n)
+        })?,
         None => {
             let target = Target::resolve(dsn.as_deref())?;
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -34,12 +34,17 @@ pub struct Args {
     /// for one session's sake is retried in halves, so only that session is left out.
     #[arg(long, default_value_t = 5_000)]
     pub batch: usize,
+    /// Erased sessions (a session id a line, or created_before=T for a retention horizon):
+    /// those are stored redacted, as the table's own erasures are.
+    #[arg(long)]
+    pub erasures: Option<PathBuf>,
     #[command(flatten)]
     pub lines: LineOptions,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let Args { input, dsn, table, batch, lines } = args;
+    let Args { input, dsn, table, batch, erasures, lines } = args;
+    let erasures = erasures.map(|path| facesign_analytics::erasures::Erasures::read(&path)).transpose()?;
     let target = Target::resolve(dsn.as_deref())?;
     let file =
         std::fs::File::open(&input).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", input.display()))?;
@@ -49,7 +54,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         eprintln!("loading {} into {} ({})", input.display(), table, target.describe());
         let bar = ProgressBar::new_spinner()
             .with_style(ProgressStyle::with_template("{spinner} {human_pos} lines  {per_sec}  {elapsed}")?);
-        let options = LoadOptions { table: table.clone(), batch: batch.max(1), nul: lines.nul };
+        let options = LoadOptions { table: table.clone(), batch: batch.max(1), nul: lines.nul, erasures };
         let reader = std::io::BufReader::with_capacity(1 << 20, file);
         let summary = load::load(&mut client, reader, &options, |n| bar.set_position(n)).await;
         bar.finish_and_clear();

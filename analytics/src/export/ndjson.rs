@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::redact::Redaction;
 use super::{ExportSummary, Run};
 use crate::dataset::rows::{micros, rows_of};
+use crate::erasures::Erasures;
 use crate::ndjson::{self, LineOptions};
 
 /// Where one session's line is, and its creation time (`i64::MAX`: none, sorted last as
@@ -31,6 +32,7 @@ pub fn export(
     input: &Path,
     out: &Path,
     redaction: Option<Redaction>,
+    erasures: Option<&Erasures>,
     lines: LineOptions,
     mut progress: impl FnMut(u64),
 ) -> Result<ExportSummary> {
@@ -96,6 +98,8 @@ pub fn export(
     let mut parts = run.parts();
     for (done, e) in entries.iter().enumerate() {
         let session = read(e, &mut buf)?;
+        // An erased session is exported as the database holds it: redacted.
+        let session = erasures.and_then(|erased| erased.redacted(&session)).unwrap_or(session);
         parts.push(rows_of(&session, with_provided))?;
         if done % 10_000 == 0 {
             progress(done as u64);

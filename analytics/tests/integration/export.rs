@@ -168,7 +168,7 @@ async fn database_and_ndjson_exports_write_the_same_files_and_match_sql() {
     load_into(&dsn, &ndjson).await;
     let (from_db, from_file) = (dir.path().join("db"), dir.path().join("file"));
     let a = db_export(&dsn, "sessions", &from_db, Full, jobs(2, None)).await;
-    let b = export::ndjson::export(&ndjson, &from_file, None, Default::default(), |_| {}).unwrap();
+    let b = export::ndjson::export(&ndjson, &from_file, None, None, Default::default(), |_| {}).unwrap();
     assert_eq!(
         (a.sessions, a.node_outcomes, a.transcript, a.flows, a.flow_edges),
         (b.sessions, b.node_outcomes, b.transcript, b.flows, b.flow_edges)
@@ -268,7 +268,7 @@ async fn redacted_exports_carry_no_provided_name_and_agree_between_paths() {
         .collect();
     assert!(!names.is_empty());
     let plain = dir.path().join("plain");
-    export::ndjson::export(&ndjson, &plain, None, Default::default(), |_| {}).unwrap();
+    export::ndjson::export(&ndjson, &plain, None, None, Default::default(), |_| {}).unwrap();
     assert!(
         transcript_texts(&plain).iter().any(|t| names.iter().any(|n| t.contains(n.as_str()))),
         "the corpus says names"
@@ -276,7 +276,7 @@ async fn redacted_exports_carry_no_provided_name_and_agree_between_paths() {
     let salt = || Some(Redaction::Hash { salt: "test-salt".into() });
     let (from_db, from_file) = (dir.path().join("db"), dir.path().join("file"));
     db_export(&dsn, "sessions", &from_db, Full, Options { jobs: 2, reading: None, redaction: salt() }).await;
-    export::ndjson::export(&ndjson, &from_file, salt(), Default::default(), |_| {}).unwrap();
+    export::ndjson::export(&ndjson, &from_file, salt(), None, Default::default(), |_| {}).unwrap();
     assert_eq!(files(&from_db), files(&from_file));
     let texts = transcript_texts(&from_db);
     for t in &texts {
@@ -284,7 +284,8 @@ async fn redacted_exports_carry_no_provided_name_and_agree_between_paths() {
     }
     assert!(texts.iter().any(|t| t.contains("[name:")), "names became tokens");
     let dropped = dir.path().join("dropped");
-    export::ndjson::export(&ndjson, &dropped, Some(Redaction::Drop), Default::default(), |_| {}).unwrap();
+    export::ndjson::export(&ndjson, &dropped, Some(Redaction::Drop), None, Default::default(), |_| {})
+        .unwrap();
     assert!(transcript_texts(&dropped).iter().any(|t| t.contains("[name]")));
 }
 
@@ -360,7 +361,7 @@ fn sessions_created_in_the_same_instant_are_written_in_id_order() {
     )
     .unwrap();
     let out = dir.path().join("dataset");
-    export::ndjson::export(&file, &out, None, Default::default(), |_| {}).unwrap();
+    export::ndjson::export(&file, &out, None, None, Default::default(), |_| {}).unwrap();
     let ids = strings(&out, "sessions", "session_id");
     assert_eq!(ids, ["z", "a", "b", "c"]);
 }

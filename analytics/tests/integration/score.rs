@@ -60,7 +60,7 @@ fn scores_and_findings_over_parquet_and_ndjson() {
     };
     let corpus = generate(&config, &dir.path().join("corpus"), 2, |_| {}).unwrap();
     let dataset = dir.path().join("dataset");
-    export::ndjson::export(&corpus.sessions_path, &dataset, None, Default::default(), |_| {}).unwrap();
+    export::ndjson::export(&corpus.sessions_path, &dataset, None, None, Default::default(), |_| {}).unwrap();
 
     let score_config = ScoreConfig::default();
     let from_parquet = dir.path().join("from-parquet");

@@ -17,7 +17,7 @@ fn merged_binary(a: &[u8], b: &[u8]) -> Vec<u8> {
 }
 
 /// Every ordering of `0..n`.
-fn orderings(n: usize) -> Vec<Vec<usize>> {
+pub(crate) fn orderings(n: usize) -> Vec<Vec<usize>> {
     if n == 0 {
         return vec![vec![]];
     }
