@@ -78,4 +78,20 @@ psql_db -d "$DB" -At -c "\\copy (SELECT coalesce(session_id, 'created_before=' |
 echo "erasures.txt: $(wc -l < "$WORK/erasures.txt") lines"
 "$ANALYTICS" export --from-ndjson "$WORK/corpus/sessions.ndjson" --erasures "$WORK/erasures.txt" --out "$WORK/from_ndjson" 2>/dev/null | tail -1
 python3 tests/erasure/check_dataset.py "$WORK/before" "$WORK/from_ndjson" "$WORK/values.txt" "$WORK/sessions.txt"
+
+# The loader's own redaction, for sessions it inserts: one of the user's sessions deleted and
+# sent again (the table's erasures name it), and the whole corpus into a new database with
+# the file (--erasures).
+first="$(head -1 "$WORK/sessions.txt")"
+sql -c "DELETE FROM sessions WHERE id = '$first'" >/dev/null
+PGDATABASE=$DB "$ANALYTICS" load --input "$WORK/again.ndjson" | tail -1
+psql_db -d postgres -c "DROP DATABASE IF EXISTS ${DB}_file WITH (FORCE)" -c "CREATE DATABASE ${DB}_file"
+PGDATABASE=${DB}_file "$ANALYTICS" load --input "$WORK/corpus/sessions.ndjson" --erasures "$WORK/erasures.txt" | tail -1
+for db in "$DB" "${DB}_file"; do
+  found="$(psql_db -d "$db" -At -c "SELECT count(*) FROM sessions, unnest(string_to_array(\$v\$$(cat "$WORK/values.txt")\$v\$, E'\n')) AS v
+                                     WHERE strpos(lower(session::text), lower(v)) > 0")"
+  redacted="$(psql_db -d "$db" -At -c "SELECT count(*) FROM sessions WHERE session ? 'redaction'")"
+  echo "$db: $redacted sessions redacted, $found holding one of the user's values"
+  [ "$found" = 0 ] && [ "$redacted" = "$(wc -l < "$WORK/sessions.txt")" ] || { echo "FAIL the loader stored the user's data" >&2; exit 1; }
+done
 echo "erasure: 1 passed, 0 failed"
