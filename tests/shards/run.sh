@@ -87,10 +87,10 @@ check "a reading view is read on each shard, only its columns travel" \
 # PostgreSQL 15's postgres_fdw does not ship an expression whose text argument is a constant
 # of the default collation with no foreign column beside it (facesign.outcome(session,
 # 'liveness_detection'), session -> 'settings'): the coordinator computes it from the fetched
-# document. This check fails the day it ships, so docs/sql.md is corrected then.
+# document. This check fails the day it ships, so docs/scale.md is corrected then.
 plan="$(explain "SELECT id FROM sessions WHERE facesign.outcome(session, 'liveness_detection') = 'noFace'")"
 printf '%s\n' "$plan" | grep -E 'Filter|Remote SQL' | sed 's/^ */    /'
-check "facesign.outcome(session, 'liveness_detection') is computed on the coordinator, as docs/sql.md says" \
+check "facesign.outcome(session, 'liveness_detection') is computed on the coordinator, as docs/scale.md says" \
   bash -c '! grep "Remote SQL" <<<"$1" | grep -q facesign.outcome' _ "$plan"
 
 step "The export through the coordinator writes the files one node writes"
