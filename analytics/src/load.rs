@@ -302,10 +302,11 @@ async fn store_group(
     // document while it is still in memory, before PostgreSQL compresses it.
     let new: Vec<&Checked> = group.iter().filter(|c| !stored.contains(&c.id)).collect();
     if !new.is_empty() {
+        // The key columns in KEY_COLUMNS' order, as `encode` writes them.
         let columns = if target.writes_keys {
-            "session, id, status, created_at, client_reference_id"
+            format!("session, {}", KEY_COLUMNS.join(", "))
         } else {
-            "session"
+            "session".into()
         };
         copy_rows(&tx, &format!("COPY {table} ({columns}) FROM STDIN"), new.iter().map(|c| encode(c)))
             .await?;

@@ -62,19 +62,7 @@ fn write_root(buf: &mut Vec<u8>, value: Jsonb<'_>) {
 }
 
 fn write_redacted_object(buf: &mut Vec<u8>, members: &[(&str, Redacted<'_, Jsonb<'_>>)]) {
-    pad_to_4(buf);
-    buf.extend_from_slice(&(FLAG_OBJECT | members.len() as u32).to_le_bytes());
-    let jentries_at = buf.len();
-    buf.resize(buf.len() + 8 * members.len(), 0);
-    let frame = Frame::placed(jentries_at, buf.len());
-    for (i, (key, _)) in members.iter().enumerate() {
-        buf.extend_from_slice(key.as_bytes());
-        close_child(buf, &frame, i, JENTRY_STRING);
-    }
-    for (i, (_, value)) in members.iter().enumerate() {
-        let type_bits = write_redacted_value(buf, value);
-        close_child(buf, &frame, members.len() + i, type_bits);
-    }
+    write_members(buf, members, write_redacted_value);
 }
 
 fn write_redacted_array(buf: &mut Vec<u8>, items: &[Redacted<'_, Jsonb<'_>>]) {
@@ -111,8 +99,20 @@ fn write_redacted_value(buf: &mut Vec<u8>, value: &Redacted<'_, Jsonb<'_>>) -> u
     }
 }
 
-/// An object: header, JEntries (all keys, then the values), then the data.
+/// A merged object.
 fn write_object(buf: &mut Vec<u8>, members: &[(&str, Merged<'_, Jsonb<'_>>)]) {
+    write_members(buf, members, |buf, value| match value {
+        Merged::Object(inner) => {
+            write_object(buf, inner);
+            JENTRY_CONTAINER
+        }
+        Merged::Pick(value) => write_value(buf, *value),
+    });
+}
+
+/// An object: header, JEntries (all keys, then the values), then the data; `write` writes
+/// one value and returns its JEntry type. Merged and redacted trees share it.
+fn write_members<V>(buf: &mut Vec<u8>, members: &[(&str, V)], write: impl Fn(&mut Vec<u8>, &V) -> u32) {
     pad_to_4(buf);
     buf.extend_from_slice(&(FLAG_OBJECT | members.len() as u32).to_le_bytes());
     let jentries_at = buf.len();
@@ -123,13 +123,7 @@ fn write_object(buf: &mut Vec<u8>, members: &[(&str, Merged<'_, Jsonb<'_>>)]) {
         close_child(buf, &frame, i, JENTRY_STRING);
     }
     for (i, (_, value)) in members.iter().enumerate() {
-        let type_bits = match value {
-            Merged::Object(inner) => {
-                write_object(buf, inner);
-                JENTRY_CONTAINER
-            }
-            Merged::Pick(value) => write_value(buf, *value),
-        };
+        let type_bits = write(buf, value);
         close_child(buf, &frame, members.len() + i, type_bits);
     }
 }
