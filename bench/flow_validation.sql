@@ -1,4 +1,5 @@
--- Flow validation throughput, with the floor measured in the same run.
+-- Flow validation throughput, with the floor measured in the same run, and validate_flow
+-- against itself without the safety lints (the extension built with validation-baseline).
 -- Run by bench/flow_validation.sh; prints NOTICE lines with the figures.
 \set english `cat tests/flows/seed-english-recognition-liveness.json`
 \set ON_ERROR_STOP 1
@@ -34,6 +35,11 @@ DECLARE
   best_floor float8 := 'infinity';
   best_big float8 := 'infinity';
   best_big_rows float8 := 'infinity';
+  best_rows float8 := 'infinity';
+  best_rows_before float8 := 'infinity';
+  best_big_before float8 := 'infinity';
+  row_count bigint;
+  row_count_before bigint;
   valid bigint;
   nodes int;
   avg_bytes int;
@@ -52,6 +58,16 @@ BEGIN
   IF valid <> rows THEN
     RAISE EXCEPTION 'expected % valid flows, got %', rows, valid;
   END IF;
+  -- validate_flow against itself without the safety lints (validate_flow_structure, the
+  -- validator as it was before them), alternating, on the same flows.
+  FOR run IN 1..5 LOOP
+    t0 := clock_timestamp();
+    SELECT count(*) INTO row_count_before FROM bench_flows, facesign.validate_flow_structure(flow);
+    best_rows_before := least(best_rows_before, extract(epoch FROM clock_timestamp() - t0));
+    t0 := clock_timestamp();
+    SELECT count(*) INTO row_count FROM bench_flows, facesign.validate_flow(flow);
+    best_rows := least(best_rows, extract(epoch FROM clock_timestamp() - t0));
+  END LOOP;
   SELECT jsonb_array_length(flow) INTO nodes FROM bench_big_flow;
   FOR run IN 1..5 LOOP
     t0 := clock_timestamp();
@@ -60,6 +76,9 @@ BEGIN
     t0 := clock_timestamp();
     PERFORM count(*) FROM bench_big_flow, facesign.validate_flow(flow);
     best_big_rows := least(best_big_rows, extract(epoch FROM clock_timestamp() - t0));
+    t0 := clock_timestamp();
+    PERFORM count(*) FROM bench_big_flow, facesign.validate_flow_structure(flow);
+    best_big_before := least(best_big_before, extract(epoch FROM clock_timestamp() - t0));
   END LOOP;
   RAISE NOTICE 'flows: % ten-node flows, % bytes each on disk (compressed)', rows, avg_bytes;
   RAISE NOTICE 'flow_is_valid:       % ms  = % flows/s on one core', round((best_valid * 1000)::numeric, 1), round(rows / best_valid);
@@ -67,6 +86,12 @@ BEGIN
   RAISE NOTICE 'ratio to floor:      %x (target: at most 5x)', round((best_valid / best_floor)::numeric, 2);
   RAISE NOTICE 'one %-node flow: flow_is_valid % ms, validate_flow % ms (target: under 50 ms)',
     nodes, round((best_big * 1000)::numeric, 1), round((best_big_rows * 1000)::numeric, 1);
+  RAISE NOTICE 'validate_flow, % flows: % ms (% rows) with the safety lints, % ms (% rows) without: %x (target: at most 2x)',
+    rows, round((best_rows * 1000)::numeric, 1), row_count, round((best_rows_before * 1000)::numeric, 1),
+    row_count_before, round((best_rows / best_rows_before)::numeric, 2);
+  RAISE NOTICE 'validate_flow, one %-node flow: % ms with the safety lints, % ms without: %x (target: at most 2x)',
+    nodes, round((best_big_rows * 1000)::numeric, 1), round((best_big_before * 1000)::numeric, 1),
+    round((best_big_rows / best_big_before)::numeric, 2);
 END $$;
 
 DROP TABLE bench_flows;

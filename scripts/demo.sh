@@ -100,6 +100,18 @@ psql_db -d "$DB" -c "SELECT v.severity, v.code, count(*) AS sessions
   FROM sessions s CROSS JOIN LATERAL facesign.validate_flow(s.session->'settings'->'flow') AS v
   GROUP BY 1, 2 ORDER BY 1, 3 DESC"
 
+step "Settings rules too: the corpus's sessions through facesign.validate_session (warnings by code)"
+psql_db -d "$DB" -c "SELECT v.code, count(*) AS sessions
+  FROM sessions s CROSS JOIN LATERAL facesign.validate_session(s.session) AS v
+  WHERE v.severity = 'warning' GROUP BY 1 ORDER BY 2 DESC, 1"
+
+step "Sessions on flows that let a failed liveness check through (sql/examples/unsafe_flows.sql)"
+psql_db -d "$DB" -f sql/examples/unsafe_flows.sql
+
+step "Linting the generator's flows as a customer's CI would, before deploying them (facesign-analytics lint)"
+"$ANALYTICS" lint analytics/data/flows/*.json tests/flows/seed-*.json \
+  || fail "facesign-analytics lint found errors in the flow library"
+
 step "Liveness failure rate by country, top 10 (sql/examples/liveness_failure_rate_by_country.sql)"
 psql_db -d "$DB" -f sql/examples/liveness_failure_rate_by_country.sql | sed -n '1,14p'
 

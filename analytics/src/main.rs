@@ -22,6 +22,7 @@ enum Command {
     Export(cmd::export::Args),
     Score(cmd::score::Args),
     Evaluate(cmd::evaluate::Args),
+    Lint(cmd::lint::Args),
 }
 
 /// glibc gives every thread that allocates its own arena and keeps their freed memory: the
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         Command::Export(args) => cmd::export::run(args),
         Command::Score(args) => cmd::score::run(args),
         Command::Evaluate(args) => cmd::evaluate::run(args),
+        Command::Lint(args) => cmd::lint::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -25,6 +25,9 @@ mod storable;
 mod text_jsonb_baseline;
 mod transcript;
 mod validate_flow;
+mod validate_session;
+#[cfg(feature = "validation-baseline")]
+mod validation_baseline;
 
 /// Required by `cargo pgrx test`; the SQL tests are pg_regress files under `tests/sql/`.
 #[cfg(test)]

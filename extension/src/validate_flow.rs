@@ -7,11 +7,11 @@ use pgrx::prelude::*;
 use crate::jsonb_arg::JsonbArg;
 use crate::jsonb_result::JsonbResult;
 
-/// A row as `validate_flow` returns it (pgrx needs the named tuple spelled out in the
-/// signature, so this alias serves only `row`).
-type ValidationRow = (&'static str, &'static str, String, Option<String>, String);
+/// A row as `validate_flow` and `validate_session` return it (pgrx needs the named tuple
+/// spelled out in each signature, so this alias serves only `row`).
+pub(crate) type ValidationRow = (&'static str, &'static str, String, Option<String>, String);
 
-fn row(p: Problem) -> ValidationRow {
+pub(crate) fn row(p: Problem) -> ValidationRow {
     (p.severity().as_str(), p.code.as_str(), p.path, p.node_id, p.message)
 }
 

@@ -8,7 +8,9 @@
 
 pub mod mutate;
 
-use facesign_core::flow::{flow_edges, flow_is_valid, validate_flow, Edge, Problem, Severity};
+use facesign_core::flow::{
+    flow_edges, flow_is_valid, validate_flow, validate_session, Edge, Problem, Severity,
+};
 use facesign_core::report::{
     node_outcomes, outcome, report_of, risk_signals, session_of, session_summary, transcript, NodeOutcome,
     Phrase, RiskSignals, SessionSummary,
@@ -79,6 +81,21 @@ pub fn read_flow<'a, J: JsonRef<'a>>(flow: J) -> FlowRead<'a> {
         }
     }
     FlowRead { problems, valid, edges }
+}
+
+/// `validate_session` on `session`, with the checks that hold within one representation:
+/// every path is a JSON Pointer, and the flow's rows, which come after the settings' own, carry
+/// paths under the flow (`/settings/flow` or a request's `/flow`).
+pub fn read_session<'a, J: JsonRef<'a>>(session: J) -> Vec<Problem> {
+    let problems = validate_session(session);
+    let mut in_flow = false;
+    for p in &problems {
+        assert!(p.path.is_empty() || p.path.starts_with('/'), "not a JSON Pointer: {p:?}");
+        let flow_row = p.path.starts_with("/settings/flow") || p.path.starts_with("/flow");
+        assert!(flow_row || !in_flow, "a settings row after the flow's rows: {problems:#?}");
+        in_flow |= flow_row;
+    }
+    problems
 }
 
 /// The flows a document holds, in a fixed order: the document itself (a bare node array,
@@ -206,6 +223,11 @@ pub fn check_both(doc: &Value, run: Run) {
                 assert_eq!(read_flow(s), read_flow(b), "serde_json and binary jsonb disagree on a flow");
             }
         }
+        assert_eq!(
+            read_session(session_of(doc)),
+            read_session(session_of(binary)),
+            "serde_json and binary jsonb disagree on validate_session"
+        );
     }
     if run.reports {
         assert_eq!(read_report(doc), read_report(binary), "serde_json and binary jsonb disagree on a report");

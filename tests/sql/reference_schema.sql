@@ -59,3 +59,5 @@ SELECT count(*) AS no_face FROM sessions WHERE facesign.outcome(session, 'livene
 \i sql/examples/transcript_search.sql
 \echo sql/examples/outcome_funnel.sql
 \i sql/examples/outcome_funnel.sql
+\echo sql/examples/unsafe_flows.sql
+\i sql/examples/unsafe_flows.sql

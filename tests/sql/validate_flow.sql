@@ -4,7 +4,9 @@
 \set multilingual `cat tests/flows/seed-multilingual-recognition-liveness.json`
 \set every_type `cat tests/flows/all-node-types.json`
 
--- The seed flows are valid: the only rows are warnings that `inconclusive` will be defaulted.
+-- The seed flows are valid: the only rows are warnings that `inconclusive` will be defaulted,
+-- and that each liveness failure goes where a pass goes (tests/sql/validate_session.sql has
+-- the safety lints).
 SELECT * FROM facesign.validate_flow(:'english');
 SELECT facesign.flow_is_valid(:'english'), facesign.flow_is_valid(:'multilingual');
 SELECT count(*) FROM facesign.validate_flow(:'multilingual') WHERE severity = 'error';

@@ -5,6 +5,7 @@
 pub mod evaluate;
 pub mod export;
 pub mod generate;
+pub mod lint;
 pub mod load;
 pub mod score;
 

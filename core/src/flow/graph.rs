@@ -11,6 +11,8 @@ pub struct Graph<'a> {
     targets: Vec<u32>,
     /// Where each edge is written, for the row that reports a cycle closed by it.
     places: Vec<Ptr<'a>>,
+    /// The outcome each edge is taken on (`None` for a start node's `outcome`).
+    outcomes: Vec<Option<&'a str>>,
 }
 
 /// A graph ready for traversal: `first_edge[v]..first_edge[v + 1]` are `v`'s edges.
@@ -19,19 +21,21 @@ pub struct FrozenGraph<'a> {
     sources: Vec<u32>,
     targets: Vec<u32>,
     places: Vec<Ptr<'a>>,
+    outcomes: Vec<Option<&'a str>>,
 }
 
 impl<'a> Graph<'a> {
     pub fn new(nodes: usize) -> Self {
-        Graph { nodes, sources: Vec::new(), targets: Vec::new(), places: Vec::new() }
+        Graph { nodes, sources: Vec::new(), targets: Vec::new(), places: Vec::new(), outcomes: Vec::new() }
     }
 
-    /// Adds `source → target`. Sources must come in non-decreasing order.
-    pub fn add_edge(&mut self, source: usize, target: usize, at: Ptr<'a>) {
+    /// Adds `source → target`, taken on `outcome`. Sources must come in non-decreasing order.
+    pub fn add_edge(&mut self, source: usize, target: usize, at: Ptr<'a>, outcome: Option<&'a str>) {
         debug_assert!(self.sources.last().is_none_or(|&s| s as usize <= source));
         self.sources.push(source as u32);
         self.targets.push(target as u32);
         self.places.push(at);
+        self.outcomes.push(outcome);
     }
 
     pub fn finish(self) -> FrozenGraph<'a> {
@@ -42,7 +46,13 @@ impl<'a> Graph<'a> {
         for v in 0..self.nodes {
             first_edge[v + 1] += first_edge[v];
         }
-        FrozenGraph { first_edge, sources: self.sources, targets: self.targets, places: self.places }
+        FrozenGraph {
+            first_edge,
+            sources: self.sources,
+            targets: self.targets,
+            places: self.places,
+            outcomes: self.outcomes,
+        }
     }
 }
 
@@ -51,13 +61,65 @@ const ON_STACK: u8 = 1;
 const DONE: u8 = 2;
 
 impl<'a> FrozenGraph<'a> {
-    fn out_edges(&self, v: usize) -> std::ops::Range<usize> {
+    pub fn node_count(&self) -> usize {
+        self.first_edge.len() - 1
+    }
+
+    /// `v`'s edges, as edge numbers in document order.
+    pub fn out_edges(&self, v: usize) -> std::ops::Range<usize> {
         self.first_edge[v] as usize..self.first_edge[v + 1] as usize
+    }
+
+    pub fn source(&self, e: usize) -> usize {
+        self.sources[e] as usize
+    }
+
+    pub fn target(&self, e: usize) -> usize {
+        self.targets[e] as usize
+    }
+
+    /// Where edge `e` is written in the flow.
+    pub fn place(&self, e: usize) -> Ptr<'a> {
+        self.places[e]
+    }
+
+    pub fn outcome(&self, e: usize) -> Option<&'a str> {
+        self.outcomes[e]
     }
 
     /// Every edge as (source, target), in document order.
     pub fn edges(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
         self.sources.iter().zip(&self.targets).map(|(&s, &t)| (s as usize, t as usize))
+    }
+
+    /// The nodes reachable from `start` in topological order (every edge's source before its
+    /// target), by Kahn's algorithm over that part of the graph; `None` when it has a cycle.
+    pub fn topological_from(&self, start: usize) -> Option<Vec<usize>> {
+        let reached = self.reachable_from(start);
+        let mut waiting = vec![0u32; self.node_count()];
+        for (s, t) in self.edges() {
+            if reached[s] {
+                waiting[t] += 1;
+            }
+        }
+        let mut order = Vec::new();
+        if waiting[start] == 0 {
+            order.push(start);
+        }
+        let mut head = 0;
+        while head < order.len() {
+            let v = order[head];
+            head += 1;
+            for e in self.out_edges(v) {
+                let w = self.target(e);
+                waiting[w] -= 1;
+                if waiting[w] == 0 {
+                    order.push(w);
+                }
+            }
+        }
+        let all = reached.iter().filter(|&&r| r).count();
+        (order.len() == all).then_some(order)
     }
 
     /// Depth-first search from `first` (the start node), then from every other node in

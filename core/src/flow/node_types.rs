@@ -16,6 +16,12 @@ pub enum Routing {
         /// An optional key whose absence the API fills in itself, with a warning
         /// (`inconclusive` on liveness, filled with the `noFace` target).
         defaulted: Option<(&'static str, &'static str)>,
+        /// The outcome that means the node's check passed.
+        success: &'static str,
+        /// The outcomes that mean the check failed, was refused or could not be made: a
+        /// user on one of these has not passed it (`failure_joins_success`, and paths
+        /// through them do not count for `liveness_bypass`). docs/sql.md lists them.
+        failures: &'static [&'static str],
     },
     /// `outcomes: [{id, condition, targetNodeId}]`, at least one.
     Conditional,
@@ -84,6 +90,30 @@ impl NodeType {
             || self.fields.iter().any(|f| f.name == key)
     }
 
+    /// The outcome that means this node's check passed, for fixed-outcome types.
+    pub fn success(&self) -> Option<&'static str> {
+        match self.routing {
+            Routing::Fixed { success, .. } => Some(success),
+            _ => None,
+        }
+    }
+
+    /// True when `outcome` means this node's check did not pass.
+    pub fn is_failure(&self, outcome: &str) -> bool {
+        matches!(self.routing, Routing::Fixed { failures, .. } if failures.contains(&outcome))
+    }
+
+    /// True for the types whose success verifies something about the user (not a granted
+    /// permission or an entered address, which anyone can give).
+    pub fn verifies(&self) -> bool {
+        self.success().is_some() && !matches!(self.name, "permissions" | "enter_email")
+    }
+
+    /// The checks that a live person is in front of the camera (`liveness_bypass`).
+    pub fn is_liveness_check(&self) -> bool {
+        matches!(self.name, "liveness_detection" | "face_scan")
+    }
+
     /// The types that look at the camera and need seconds of video before them.
     pub fn is_video_check(&self) -> bool {
         matches!(self.name, "recognition" | "liveness_detection" | "face_scan")
@@ -94,8 +124,13 @@ const PROMPT: Rule = Rule::Text { non_empty: true };
 const TEXT: Rule = Rule::Text { non_empty: false };
 const SIMILARITY: Rule = Rule::Number { min: 0.0, max: 1.0, integer: false };
 
-const TWO_FACTOR_OUTCOMES: &[&str] =
-    &["verified", "delivery_failed", "failed_unverified", "cancelled", "error"];
+const TWO_FACTOR_ROUTING: Routing = Routing::Fixed {
+    required: &["verified", "delivery_failed", "failed_unverified", "cancelled", "error"],
+    optional: &[],
+    defaulted: None,
+    success: "verified",
+    failures: &["delivery_failed", "failed_unverified", "cancelled", "error"],
+};
 
 /// OTP settings shared by both two-factor types.
 macro_rules! otp_fields {
@@ -133,12 +168,20 @@ pub const NODE_TYPES: &[NodeType] = &[
             required: &["livenessDetected", "deepfakeDetected", "noFace"],
             optional: &["captureUnavailable", "inconclusive"],
             defaulted: Some(("inconclusive", "noFace")),
+            success: "livenessDetected",
+            failures: &["deepfakeDetected", "noFace", "inconclusive", "captureUnavailable"],
         },
         fields: &[],
     },
     NodeType {
         name: "enter_email",
-        routing: Routing::Fixed { required: &["emailEntered", "canceled"], optional: &[], defaulted: None },
+        routing: Routing::Fixed {
+            required: &["emailEntered", "canceled"],
+            optional: &[],
+            defaulted: None,
+            success: "emailEntered",
+            failures: &["canceled"],
+        },
         fields: &[opt("prompt", PROMPT)],
     },
     NodeType {
@@ -147,6 +190,8 @@ pub const NODE_TYPES: &[NodeType] = &[
             required: &["scanSuccess", "userCancelled", "scanTimeout"],
             optional: &[],
             defaulted: None,
+            success: "scanSuccess",
+            failures: &["userCancelled", "scanTimeout"],
         },
         fields: &[
             req("scanningMode", Rule::OneOf(&["single", "automatic"])),
@@ -162,6 +207,10 @@ pub const NODE_TYPES: &[NodeType] = &[
             required: &["recognized", "newUser", "noFace"],
             optional: &[],
             defaulted: None,
+            // Recognition identifies; it verifies nothing. `newUser` and `noFace` are how a
+            // first visit looks, not a failed check.
+            success: "recognized",
+            failures: &[],
         },
         fields: &[],
     },
@@ -171,6 +220,8 @@ pub const NODE_TYPES: &[NodeType] = &[
             required: &["passed", "notPassed", "cancelled", "error"],
             optional: &[],
             defaulted: None,
+            success: "passed",
+            failures: &["notPassed", "cancelled", "error"],
         },
         fields: &[
             opt("captureInstructions", TEXT),
@@ -182,22 +233,16 @@ pub const NODE_TYPES: &[NodeType] = &[
             opt("enableHaptics", Rule::Bool),
         ],
     },
-    NodeType {
-        name: "two_factor_email",
-        routing: Routing::Fixed { required: TWO_FACTOR_OUTCOMES, optional: &[], defaulted: None },
-        fields: otp_fields!("emailTemplate"),
-    },
-    NodeType {
-        name: "two_factor_sms",
-        routing: Routing::Fixed { required: TWO_FACTOR_OUTCOMES, optional: &[], defaulted: None },
-        fields: otp_fields!("smsTemplate"),
-    },
+    NodeType { name: "two_factor_email", routing: TWO_FACTOR_ROUTING, fields: otp_fields!("emailTemplate") },
+    NodeType { name: "two_factor_sms", routing: TWO_FACTOR_ROUTING, fields: otp_fields!("smsTemplate") },
     NodeType {
         name: "permissions",
         routing: Routing::Fixed {
             required: &["permissionsGranted", "permissionsDenied"],
             optional: &[],
             defaulted: None,
+            success: "permissionsGranted",
+            failures: &["permissionsDenied"],
         },
         fields: &[
             req("permissions", Rule::Object(&[opt("camera", Rule::Bool), opt("microphone", Rule::Bool)])),
@@ -210,6 +255,8 @@ pub const NODE_TYPES: &[NodeType] = &[
             required: &["match", "noMatch", "imageUnavailable"],
             optional: &[],
             defaulted: None,
+            success: "match",
+            failures: &["noMatch", "imageUnavailable"],
         },
         fields: &[
             req("sourceA", Rule::FaceSource),

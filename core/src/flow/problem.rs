@@ -19,7 +19,7 @@ impl Severity {
 
 macro_rules! codes {
     ($($variant:ident = $text:literal, $severity:ident;)*) => {
-        /// Every code `facesign.validate_flow` can return (`sql-api.md`).
+        /// Every code `facesign.validate_flow` and `facesign.validate_session` can return (`sql-api.md`).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum Code { $($variant),* }
 
@@ -62,6 +62,17 @@ codes! {
     InconclusiveDefaulted = "inconclusive_defaulted", Warning;
     UnknownField = "unknown_field", Warning;
     VideoCheckTooEarly = "video_check_too_early", Warning;
+    // Safety lints (flow/lints.rs).
+    FailureJoinsSuccess = "failure_joins_success", Warning;
+    LivenessBypass = "liveness_bypass", Warning;
+    RecognitionAfterShortGreeting = "recognition_after_short_greeting", Warning;
+    FaceSourceNotCollected = "face_source_not_collected", Warning;
+    // validate_session only: rules that need the session's settings.
+    NotASession = "not_a_session", Error;
+    LiteralPromptMultilingual = "literal_prompt_multilingual", Warning;
+    DefaultLangNotInLangs = "default_lang_not_in_langs", Warning;
+    TwoFactorContactMissing = "two_factor_contact_missing", Warning;
+    ProvidedDataKeyMissing = "provided_data_key_missing", Warning;
 }
 
 /// One row of `validate_flow`.

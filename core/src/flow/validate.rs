@@ -9,12 +9,39 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::edges::{for_each_route, Route, Shape};
 use super::graph::Graph;
+use super::lints::{self, FlowView};
 use super::node_types::{self, Field, NodeType, Routing, Rule, FACE_SOURCES};
 use super::problem::{Code, Ptr, Sink};
+use super::session::SessionContext;
 use crate::json::{JsonRef, Kind};
 
 /// Validates `flow` (the node array of `settings.flow`), reporting every problem to `sink`.
 pub fn validate<'a, J: JsonRef<'a>, S: Sink>(flow: J, sink: &mut S) {
+    validate_with(flow, None, sink);
+}
+
+/// [`validate`] for a flow run with `session`'s settings, whose rules the lints add.
+pub fn validate_with<'a, J: JsonRef<'a>, S: Sink>(
+    flow: J,
+    session: Option<&SessionContext<'a>>,
+    sink: &mut S,
+) {
+    validate_checks(flow, session, true, sink);
+}
+
+/// The validator without the safety lints: what `validate_flow` did before them, kept so the
+/// flow-validation benchmark measures their cost in the same run.
+#[doc(hidden)]
+pub fn validate_structure<'a, J: JsonRef<'a>, S: Sink>(flow: J, sink: &mut S) {
+    validate_checks(flow, None, false, sink);
+}
+
+fn validate_checks<'a, J: JsonRef<'a>, S: Sink>(
+    flow: J,
+    session: Option<&SessionContext<'a>>,
+    safety: bool,
+    sink: &mut S,
+) {
     match flow.kind() {
         Kind::Array => {}
         Kind::Object if flow.get("nodes").is_some() || flow.get("edges").is_some() => {
@@ -40,7 +67,7 @@ pub fn validate<'a, J: JsonRef<'a>, S: Sink>(flow: J, sink: &mut S) {
     }
     let mut v = Validator::new(flow);
     v.check_nodes(sink);
-    v.check_graph(sink);
+    v.check_graph(sink, safety.then_some(session));
 }
 
 /// A fast, non-cryptographic hasher for node ids (the FxHash mix): the id index is built
@@ -69,13 +96,13 @@ impl Hasher for IdHasher {
 type IdIndex<'a> = HashMap<&'a str, usize, BuildHasherDefault<IdHasher>>;
 
 /// What pass 1 learns about each node.
-struct NodeInfo<'a, J> {
-    node: J,
+pub(super) struct NodeInfo<'a, J> {
+    pub node: J,
     /// The id, when it is a non-empty string.
-    id: Option<&'a str>,
-    node_type: Option<&'static NodeType>,
+    pub id: Option<&'a str>,
+    pub node_type: Option<&'static NodeType>,
     /// False for the second and later nodes with an id already taken.
-    owns_id: bool,
+    pub owns_id: bool,
 }
 
 struct Validator<'a, J> {
@@ -273,7 +300,7 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
                     }
                     Some(_) => {}
                 },
-                Routing::Fixed { required, optional, defaulted } => {
+                Routing::Fixed { required, optional, defaulted, .. } => {
                     let Some(outcomes) = self.outcomes_of(sink, i, node, id, ty, Kind::Object) else {
                         return;
                     };
@@ -362,7 +389,7 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
                         name(id, i)
                     )
                 }),
-                Some(&t) if owns_id => self.graph.add_edge(i, t, route.at),
+                Some(&t) if owns_id => self.graph.add_edge(i, t, route.at, route.outcome),
                 Some(_) => {}
             }
         });
@@ -407,8 +434,9 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
         }
     }
 
-    /// Pass 3: rules about the graph as a whole.
-    fn check_graph<S: Sink>(&mut self, sink: &mut S) {
+    /// Pass 3: rules about the graph as a whole; then, when `safety` is given (with the
+    /// session's settings, if any), the safety lints.
+    fn check_graph<S: Sink>(&mut self, sink: &mut S, safety: Option<Option<&SessionContext<'a>>>) {
         let starts: Vec<usize> = self.indices_of("start");
         match starts.as_slice() {
             [] => sink.add(Code::MissingStart, Ptr::flow(), None, || {
@@ -471,6 +499,10 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
                 });
             }
         }
+        if let (Some(session), [start]) = (safety, starts.as_slice()) {
+            let view = FlowView { nodes: &self.nodes, graph: &graph, start: *start, session };
+            lints::check(&view, sink);
+        }
     }
 
     fn indices_of(&self, type_name: &str) -> Vec<usize> {
@@ -481,7 +513,7 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
 }
 
 /// How messages name a node: `"greeting"`, or `#3` when it has no usable id.
-fn name(id: Option<&str>, i: usize) -> String {
+pub(super) fn name(id: Option<&str>, i: usize) -> String {
     match id {
         Some(id) => format!("\"{id}\""),
         None => format!("#{i}"),
