@@ -152,6 +152,8 @@ DECLARE
   ours float8;
   theirs float8;
   via_text float8;
+  signals_time float8;
+  score_time float8;
 BEGIN
   SELECT count(*), avg(pg_column_size(doc))::bigint, avg(octet_length(doc::text))::bigint,
          round(avg(jsonb_array_length(doc->'report'->'nodeReports')), 1) || ' node reports, '
@@ -171,7 +173,14 @@ BEGIN
     RAISE NOTICE '% | % | % | % | % | % | %', rpad(cases[i][1], 15), ms(ours), ms(theirs),
       lpad(round((theirs / ours)::numeric, 1) || 'x', 8), lpad(round((theirs / floor)::numeric, 1) || 'x', 7),
       coalesce(ms(via_text), lpad('-', 10)), coalesce(lpad(round((via_text / ours)::numeric, 1) || 'x', 8), lpad('-', 8));
+    IF cases[i][1] = 'risk_signals' THEN
+      signals_time := ours;
+    END IF;
   END LOOP;
+  -- The score reads the same signals and applies the rules: its cost over risk_signals alone.
+  score_time := best_of_3('SELECT count(x.score), count(x.level), count(x.reasons) FROM docs d, facesign.risk_score(d.doc) x');
+  RAISE NOTICE '% | % | risk_signals % | %x (target: at most 1.3x)', rpad('risk_score', 15), ms(score_time),
+    ms(signals_time), round((score_time / signals_time)::numeric, 2);
 END $$;
 
 CALL compare_readers('TOASTed');

@@ -100,6 +100,13 @@ psql_db -d "$DB" -c "SELECT v.severity, v.code, count(*) AS sessions
   FROM sessions s CROSS JOIN LATERAL facesign.validate_flow(s.session->'settings'->'flow') AS v
   GROUP BY 1, 2 ORDER BY 1, 3 DESC"
 
+step "Risk levels as stored (facesign.risk_score, written by the table's trigger: the toolkit's session rules)"
+psql_db -d "$DB" -c "SELECT risk_level, count(*) AS sessions, min(risk_score), max(risk_score)
+  FROM sessions GROUP BY 1 ORDER BY min(risk_score)"
+
+step "Impossible travel in SQL, the newest first (sql/examples/impossible_travel.sql, first rows)"
+psql_db -d "$DB" -f sql/examples/impossible_travel.sql | sed -n '1,8p'
+
 step "Settings rules too: the corpus's sessions through facesign.validate_session (warnings by code)"
 psql_db -d "$DB" -c "SELECT v.code, count(*) AS sessions
   FROM sessions s CROSS JOIN LATERAL facesign.validate_session(s.session) AS v

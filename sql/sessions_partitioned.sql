@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     created_at          timestamptz NOT NULL,
     client_reference_id text,
     updated_at          timestamptz NOT NULL DEFAULT clock_timestamp(),
+    risk_score          int,
+    risk_level          text,
     CONSTRAINT sessions_pkey PRIMARY KEY (id, created_at)
 ) PARTITION BY RANGE (created_at);
 

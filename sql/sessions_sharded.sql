@@ -73,7 +73,9 @@ BEGIN
         status              text,
         created_at          timestamptz,
         client_reference_id text,
-        updated_at          timestamptz NOT NULL DEFAULT clock_timestamp()
+        updated_at          timestamptz NOT NULL DEFAULT clock_timestamp(),
+        risk_score          int,
+        risk_level          text
     ) PARTITION BY HASH (client_reference_id);
 
     -- The readings' tables: the view's key columns, then the reader's own columns, as the

@@ -22,8 +22,21 @@ CREATE TABLE IF NOT EXISTS sessions (
     client_reference_id text,
     -- When this row last changed: incremental exports take what changed since their last run.
     updated_at          timestamptz NOT NULL DEFAULT clock_timestamp(),
+    -- facesign.risk_score of the document with the default weights, written by the trigger
+    -- below, for a review queue (WHERE risk_level = 'high') that an index serves.
+    risk_score          int,
+    risk_level          text,
     CONSTRAINT sessions_pkey PRIMARY KEY (id)
 );
+
+-- Tables made before the risk columns get them (empty for the rows already stored; see
+-- docs/sql.md, "Risk score", to fill them).
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'sessions'::regclass AND attname = 'risk_score') THEN
+        ALTER TABLE sessions ADD COLUMN risk_score int, ADD COLUMN risk_level text;
+    END IF;
+END $$;
 
 -- Tables made by earlier versions of this file generated the key columns from the document.
 -- DROP EXPRESSION keeps their values and makes them plain columns; it rewrites nothing.
@@ -85,10 +98,13 @@ END $$;
 
 -- A plain INSERT or UPDATE of the document (psql, an application's own SQL) gets its key
 -- columns from it. upsert_session and the loader write them themselves: a partitioned table
--- routes a row by created_at before any trigger runs, so there they must be given.
+-- routes a row by created_at before any trigger runs, so there they must be given. Every
+-- write gets its risk columns here: the score is the document's, not something a writer
+-- could set to anything else.
 CREATE OR REPLACE FUNCTION sessions_keys_from_document() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     keys facesign.session_summary := facesign.session_summary(NEW.session);
+    risk facesign.risk_score := facesign.risk_score(NEW.session);
 BEGIN
     -- A partitioned table has routed the row by the created_at it was given: a different
     -- one from the document would belong in another partition.
@@ -105,6 +121,8 @@ BEGIN
     NEW.status := keys.status;
     NEW.created_at := keys.created_at;
     NEW.client_reference_id := keys.client_reference_id;
+    NEW.risk_score := risk.score;
+    NEW.risk_level := risk.level;
     RETURN NEW;
 END $$;
 CREATE OR REPLACE TRIGGER sessions_keys_from_document BEFORE INSERT OR UPDATE OF session ON sessions
@@ -304,6 +322,8 @@ END $$;
 CREATE INDEX IF NOT EXISTS sessions_updated_at ON sessions (updated_at);
 -- Work queues: sessions still in progress or waiting for delayed report fields.
 CREATE INDEX IF NOT EXISTS sessions_status ON sessions (status) WHERE status <> 'complete';
+-- The review queue: the newest high-risk sessions first (sql/examples/high_risk_today.sql).
+CREATE INDEX IF NOT EXISTS sessions_review_queue ON sessions (created_at DESC) WHERE risk_level = 'high';
 -- "Which sessions failed liveness?" without reading every report.
 CREATE INDEX IF NOT EXISTS sessions_liveness_outcome
     ON sessions ((facesign.outcome(session, 'liveness_detection')));

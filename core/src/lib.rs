@@ -1,5 +1,5 @@
-//! FaceSign's domain rules, free of PostgreSQL: flow validation, report reading and merging
-//! snapshots of a session, written once against [`json::JsonRef`] and run both on
+//! FaceSign's domain rules, free of PostgreSQL: flow validation, report reading, merging
+//! snapshots of a session and the session's risk rules, written once against [`json::JsonRef`] and run both on
 //! `serde_json` values and on PostgreSQL's binary jsonb read in place ([`jsonb::Jsonb`]).
 //!
 //! No `unsafe`: the binary reader bounds-checks every access instead, so no input can make
@@ -13,6 +13,7 @@ pub mod jsonb;
 pub mod merge_session;
 pub mod redact;
 pub mod report;
+pub mod risk;
 pub mod storable;
 
 pub use json::{JsonRef, Kind};

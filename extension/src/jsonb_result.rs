@@ -37,6 +37,21 @@ impl JsonbResult {
     }
 }
 
+impl JsonbResult {
+    /// The result as a datum of its own: a palloc'd varlena in the current memory context, for
+    /// a jsonb attribute of a composite result.
+    pub fn into_datum(self) -> pg_sys::Datum {
+        let total = self.0.len() + pg_sys::VARHDRSZ;
+        // SAFETY: palloc gives `total` writable bytes (or raises); the header is set to match.
+        unsafe {
+            let varlena = pg_sys::palloc(total).cast::<u8>();
+            core::ptr::copy_nonoverlapping(self.0.as_ptr(), varlena.add(pg_sys::VARHDRSZ), self.0.len());
+            pgrx::set_varsize_4b(varlena.cast(), total as i32);
+            pg_sys::Datum::from(varlena)
+        }
+    }
+}
+
 // SAFETY: the datum is a freshly palloc'd varlena in the function's memory context, which is
 // what PostgreSQL expects a by-reference result to be.
 unsafe impl BoxRet for JsonbResult {

@@ -18,12 +18,14 @@ mod merge_session;
 mod node_outcomes;
 mod raise;
 mod redact_session;
+mod risk_score;
 mod risk_signals;
 mod session_summary;
 mod storable;
 #[cfg(feature = "text-jsonb-baseline")]
 mod text_jsonb_baseline;
 mod transcript;
+mod travel_finding;
 mod validate_flow;
 mod validate_session;
 #[cfg(feature = "validation-baseline")]

@@ -61,3 +61,5 @@ SELECT count(*) AS no_face FROM sessions WHERE facesign.outcome(session, 'livene
 \i sql/examples/outcome_funnel.sql
 \echo sql/examples/unsafe_flows.sql
 \i sql/examples/unsafe_flows.sql
+\echo sql/examples/impossible_travel.sql
+\i sql/examples/impossible_travel.sql

@@ -20,27 +20,8 @@ pub mod detector {
     }
 }
 
-/// The session signals' codes.
+/// The session signals' codes, which core defines beside the rules (the extension's
+/// `risk_score` names its reasons by them too).
 pub mod signal {
-    pub const DEEPFAKE: &str = "deepfake";
-    pub const LIVENESS_FAILURE: &str = "liveness_failure";
-    pub const VIRTUAL_PERSON: &str = "virtual_person";
-    pub const ANONYMIZER: &str = "anonymizer";
-    pub const VIDEO_ANALYSIS: &str = "video_analysis";
-    pub const FACE_MISMATCH: &str = "face_mismatch";
-    pub const DOCUMENT_FAILED: &str = "document_failed";
-    pub const TWO_FACTOR_FAILED: &str = "two_factor_failed";
-    pub const BOT_DEVICE: &str = "bot_device";
-
-    pub const ALL: [&str; 9] = [
-        DEEPFAKE,
-        LIVENESS_FAILURE,
-        VIRTUAL_PERSON,
-        ANONYMIZER,
-        VIDEO_ANALYSIS,
-        FACE_MISMATCH,
-        DOCUMENT_FAILED,
-        TWO_FACTOR_FAILED,
-        BOT_DEVICE,
-    ];
+    pub use facesign_core::risk::codes::*;
 }

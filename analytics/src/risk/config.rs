@@ -4,76 +4,13 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde::Deserialize;
 
-/// The default configuration, as documented.
-pub const DEFAULT_TOML: &str = include_str!("../../data/score.toml");
-
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-        }
-    }
-}
-
-/// What impossible travel does when a location is doubtful.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Doubt {
-    Suppress,
-    Downgrade,
-    Keep,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Bands {
-    pub elevated: i32,
-    pub high: i32,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Signals {
-    pub deepfake: i32,
-    pub liveness_failure: i32,
-    pub virtual_person: i32,
-    pub video_high_risk_each: i32,
-    pub video_suspicious_each: i32,
-    pub video_max: i32,
-    pub face_mismatch: i32,
-    pub face_similarity_min: f64,
-    pub document_failed: i32,
-    pub two_factor_failed: i32,
-    pub anonymizer: i32,
-    pub bot_device: i32,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ImpossibleTravel {
-    pub points: i32,
-    pub severity: Severity,
-    pub max_speed_kmh: f64,
-    pub min_distance_km: f64,
-    pub min_hours: f64,
-    pub anonymizer: Doubt,
-    pub mobile_carrier: Doubt,
-    pub mobile_accuracy_km: i32,
-    pub downgraded_points: i32,
-}
+/// The default configuration, as documented (the file core compiles in).
+pub use facesign_core::risk::config::DEFAULT_TOML;
+/// The sections the session rules read live in core, which the extension shares.
+pub use facesign_core::risk::config::{Bands, Doubt, ImpossibleTravel, Severity, Signals};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -146,7 +83,9 @@ pub struct ScoreConfig {
 
 impl Default for ScoreConfig {
     fn default() -> Self {
-        toml::from_str(DEFAULT_TOML).expect("the embedded score.toml is valid")
+        toml::Value::Table(facesign_core::risk::config::default_table())
+            .try_into()
+            .expect("the embedded score.toml is valid")
     }
 }
 
@@ -157,33 +96,13 @@ impl ScoreConfig {
         DEFAULTS.get_or_init(ScoreConfig::default)
     }
 
-    /// The defaults with `overrides` (TOML text) laid over them, key by key.
+    /// The defaults with `overrides` (TOML text) laid over them, key by key (core's merge,
+    /// which SQL's `risk_score(session, config)` uses too).
     pub fn with_overrides(overrides: &str) -> Result<ScoreConfig> {
-        let mut merged: toml::Table = toml::from_str(DEFAULT_TOML).expect("the embedded score.toml is valid");
         let user: toml::Table = toml::from_str(overrides)?;
-        for (section, value) in user {
-            match (merged.get_mut(&section), value) {
-                (Some(toml::Value::Table(base)), toml::Value::Table(keys)) => {
-                    for (key, v) in keys {
-                        if !base.contains_key(&key) {
-                            bail!(
-                                "unknown key {section}.{key} (see `facesign-analytics score --print-config`)"
-                            );
-                        }
-                        base.insert(key, v);
-                    }
-                }
-                _ => bail!("unknown section [{section}] (see `facesign-analytics score --print-config`)"),
-            }
-        }
+        let merged = facesign_core::risk::config::merged_with(user)?;
         let config: ScoreConfig = toml::Value::Table(merged).try_into()?;
-        if config.bands.elevated > config.bands.high {
-            bail!(
-                "bands.elevated ({}) must not be above bands.high ({})",
-                config.bands.elevated,
-                config.bands.high
-            );
-        }
+        facesign_core::risk::config::check_bands(&config.bands)?;
         Ok(config)
     }
 
@@ -194,13 +113,7 @@ impl ScoreConfig {
 
     /// The band a score falls in.
     pub fn level(&self, score: i32) -> &'static str {
-        if score >= self.bands.high {
-            "high"
-        } else if score >= self.bands.elevated {
-            "elevated"
-        } else {
-            "normal"
-        }
+        self.bands.level(score)
     }
 }
 

@@ -1,27 +1,4 @@
-//! Device profiles: the key the device detectors and the generator's labels compare devices by.
+//! Device profiles: the key the device detectors and the generator's labels compare devices by
+//! (core's, which names the device of a `bot_device` reason in the extension too).
 
-/// A device profile as the detectors compare them: browser, version, OS, platform, and whether
-/// the device says it is mobile. The generator labels new devices and churn with this same key.
-pub fn device_profile(
-    browser: Option<&str>,
-    version: Option<&str>,
-    os: Option<&str>,
-    platform: Option<&str>,
-    is_mobile: Option<bool>,
-    out: &mut String,
-) -> bool {
-    out.clear();
-    if browser.is_none() && os.is_none() && platform.is_none() {
-        return false;
-    }
-    for (k, part) in [browser, version, os, platform].into_iter().enumerate() {
-        if k > 0 {
-            out.push_str(if k == 2 { " · " } else { " " });
-        }
-        out.push_str(part.unwrap_or("?"));
-    }
-    if is_mobile == Some(true) {
-        out.push_str(" · mobile");
-    }
-    true
-}
+pub use facesign_core::risk::device::device_profile;

@@ -4,18 +4,28 @@
 use super::finding::{detector, Evidence, Finding};
 use super::table::SessionTable;
 use crate::dataset::rows::owned;
-use crate::risk::config::{Doubt, ScoreConfig, Severity};
+use crate::risk::config::ScoreConfig;
 pub use crate::risk::geo::distance_km;
-use crate::risk::rules::{self, Visit, HOUR_US};
+use crate::risk::rules::{self, Visit};
+use facesign_core::risk::{travel_finding, Located};
 
-/// Whether the row's location is a mobile carrier's coarse GeoIP.
-fn on_carrier(t: &SessionTable, row: usize, config: &ScoreConfig) -> bool {
-    t.is_mobile[row] == Some(true) && t.accuracy_km[row] >= config.impossible_travel.mobile_accuracy_km
+/// A row as core's travel rule reads it.
+fn located(t: &SessionTable, row: usize) -> Located<'_> {
+    Located {
+        latitude: t.latitude[row],
+        longitude: t.longitude[row],
+        accuracy_km: t.accuracy_km[row],
+        created_us: t.created_us[row],
+        anonymizer: t.anonymizer[row],
+        is_mobile: t.is_mobile[row],
+        city: t.city.get(row),
+        country: t.country.get(row),
+        session_id: t.session_id(row),
+    }
 }
 
-/// Impossible travel between consecutive located sessions of each user: the distance left after
-/// subtracting both accuracy radii is at least the floor, and covering it took an airliner's
-/// speed or more.
+/// Impossible travel between consecutive located sessions of each user: core's rule
+/// (`facesign_core::risk::travel`, which `facesign.travel_finding` applies in the database).
 pub fn impossible_travel(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>) {
     let c = &config.impossible_travel;
     for user in &t.users {
@@ -25,55 +35,25 @@ pub fn impossible_travel(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<F
                 continue;
             }
             let Some(from) = previous.replace(row) else { continue };
-            let km = distance_km((t.latitude[from], t.longitude[from]), (t.latitude[row], t.longitude[row]));
-            let radius = |r: usize| t.accuracy_km[r].max(0) as f64;
-            let beyond = km - radius(from) - radius(row);
-            if beyond < c.min_distance_km {
-                continue;
-            }
-            let hours = (t.created_us[row] - t.created_us[from]) as f64 / HOUR_US;
-            let kmh = beyond / hours.max(c.min_hours);
-            if kmh < c.max_speed_kmh {
-                continue;
-            }
-            let anonymized = [from, row].iter().any(|&r| t.anonymizer[r] == Some(true));
-            let carrier = [from, row].iter().any(|&r| on_carrier(t, r, config));
-            let doubts = [(anonymized, c.anonymizer), (carrier, c.mobile_carrier)];
-            if doubts.iter().any(|&(doubt, rule)| doubt && rule == Doubt::Suppress) {
-                continue;
-            }
-            let downgraded = doubts.iter().any(|&(doubt, rule)| doubt && rule == Doubt::Downgrade);
-            let (severity, points) =
-                if downgraded { (Severity::Low, c.downgraded_points) } else { (c.severity, c.points) };
-            let city = |r: usize| t.city.get(r).or(t.country.get(r)).unwrap_or("?").to_owned();
-            let summary = format!(
-                "{} to {}: {:.0} km ({:.0} km beyond GeoIP accuracy) in {:.2} h = {:.0} km/h{}",
-                city(from),
-                city(row),
-                km,
-                beyond,
-                hours,
-                kmh,
-                if downgraded { " (downgraded: coarse location)" } else { "" }
-            );
+            let Some(f) = travel_finding(&located(t, from), &located(t, row), c) else { continue };
             out.push(Finding {
                 row,
                 detector: detector::IMPOSSIBLE_TRAVEL,
-                severity,
-                points,
-                summary,
+                severity: f.severity,
+                points: f.points,
+                summary: f.summary,
                 evidence: Evidence {
-                    km: Some(km),
-                    km_beyond_accuracy: Some(beyond),
-                    hours: Some(hours),
-                    kmh: Some(kmh),
-                    from_city: owned(t.city.get(from)),
-                    to_city: owned(t.city.get(row)),
-                    from_country: owned(t.country.get(from)),
-                    to_country: owned(t.country.get(row)),
-                    accuracy_from_km: (t.accuracy_km[from] >= 0).then_some(t.accuracy_km[from]),
-                    accuracy_to_km: (t.accuracy_km[row] >= 0).then_some(t.accuracy_km[row]),
-                    previous_session_id: owned(t.session_id(from)),
+                    km: Some(f.km),
+                    km_beyond_accuracy: Some(f.km_beyond_accuracy),
+                    hours: Some(f.hours),
+                    kmh: Some(f.kmh),
+                    from_city: owned(f.from_city),
+                    to_city: owned(f.to_city),
+                    from_country: owned(f.from_country),
+                    to_country: owned(f.to_country),
+                    accuracy_from_km: f.accuracy_from_km,
+                    accuracy_to_km: f.accuracy_to_km,
+                    previous_session_id: owned(f.previous_session_id),
                     ..Evidence::default()
                 },
             });

@@ -9,5 +9,6 @@ mod generate;
 mod lint;
 mod load;
 mod partitioned;
+mod risk_in_sql;
 mod score;
 mod signal_list;

@@ -54,9 +54,21 @@ impl<'v, 'a, J: JsonRef<'a>> FlowView<'v, 'a, J> {
 pub(super) fn check<'a, J: JsonRef<'a>, S: Sink>(view: &FlowView<'_, 'a, J>, sink: &mut S) {
     failure_joins_success(view, sink);
     liveness_bypass(view, sink);
-    if let Some(order) = view.graph.topological_from(view.start) {
-        recognition_after_short_greeting(view, &order, sink);
-        collected_before(view, &order, sink);
+    // The path rules only for flows with a node they are about, so a long flow of
+    // conversations pays for none of them.
+    let has =
+        |names: &[&str]| view.nodes.iter().any(|n| n.node_type.is_some_and(|t| names.contains(&t.name)));
+    let recognition = has(&["recognition"]);
+    let collected = has(&["face_compare", "face_scan", "two_factor_email", "two_factor_sms"]);
+    if recognition || collected {
+        if let Some(order) = view.graph.topological_from(view.start) {
+            if recognition {
+                recognition_after_short_greeting(view, &order, sink);
+            }
+            if collected {
+                collected_before(view, &order, sink);
+            }
+        }
     }
     if let Some(session) = view.session {
         literal_prompt_multilingual(view, session, sink);
