@@ -24,7 +24,7 @@ mod encode;
 mod numeric;
 mod write_merged;
 
-pub use encode::{encode, encode_string_rows};
+pub use encode::{encode, encode_rows, encode_string_rows, Cell};
 pub use write_merged::{encode_merged, encode_redacted, merged_session};
 
 use crate::json::{JsonRef, Kind};

@@ -75,13 +75,11 @@ fn score_tuple(
     s: risk::RiskScore,
     fcinfo: pg_sys::FunctionCallInfo,
 ) -> pgrx::composite_type!('static, "risk_score") {
-    let reasons = serde_json::Value::Array(
-        s.reasons
-            .iter()
-            .map(|r| serde_json::json!({"code": r.code, "points": r.points, "evidence": r.evidence}))
-            .collect(),
-    );
-    let reasons = JsonbResult::new(facesign_core::jsonb::encode(&reasons)).into_datum();
+    use facesign_core::jsonb::{encode_rows, Cell};
+    let rows = s.reasons.iter().map(|r| {
+        [Cell::Text(Some(r.code)), Cell::Int(r.points.into()), Cell::Text(Some(r.evidence.as_str()))]
+    });
+    let reasons = JsonbResult::new(encode_rows(["code", "points", "evidence"], rows)).into_datum();
     let datums = [datum(Some(s.score)), datum(Some(s.level)), Some(reasons)];
     // SAFETY: our own fcinfo; the datums follow risk_score's attribute order and types.
     unsafe { result_tuple(fcinfo, datums) }

@@ -34,6 +34,23 @@ pub fn encode_string_rows<'s, const N: usize>(
     keys: [&str; N],
     rows: impl ExactSizeIterator<Item = [Option<&'s str>; N]>,
 ) -> Vec<u8> {
+    encode_rows(keys, rows.map(|row| row.map(Cell::Text)))
+}
+
+/// One value of a row for [`encode_rows`].
+#[derive(Clone, Copy, Debug)]
+pub enum Cell<'s> {
+    /// A string, or null.
+    Text(Option<&'s str>),
+    Int(i64),
+}
+
+/// `[{key: value, …}, …]` for rows of strings, nulls and integers, written straight into the
+/// jsonb layout (`risk_score`'s reasons, `flow_errors`' rows).
+pub fn encode_rows<'s, const N: usize>(
+    keys: [&str; N],
+    rows: impl ExactSizeIterator<Item = [Cell<'s>; N]>,
+) -> Vec<u8> {
     // Members are stored in jsonb's key order: all keys, then the values in the same order.
     let mut order: [usize; N] = std::array::from_fn(|i| i);
     order.sort_by(|&a, &b| crate::json::key_order(keys[a], keys[b]));
@@ -53,11 +70,16 @@ pub fn encode_string_rows<'s, const N: usize>(
         }
         for (j, &k) in order.iter().enumerate() {
             let type_bits = match row[k] {
-                Some(text) => {
+                Cell::Text(Some(text)) => {
                     buf.extend_from_slice(text.as_bytes());
                     JENTRY_STRING
                 }
-                None => JENTRY_NULL,
+                Cell::Text(None) => JENTRY_NULL,
+                Cell::Int(n) => {
+                    pad_to_4(&mut buf);
+                    write_numeric(&mut buf, &n.to_string());
+                    JENTRY_NUMERIC
+                }
             };
             close_child(&mut buf, &object, N + j, type_bits);
         }

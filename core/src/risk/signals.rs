@@ -144,15 +144,18 @@ pub struct RiskScore {
 /// one pass of `risk_signals`.
 pub fn risk_score<'a, J: JsonRef<'a>>(doc: J, config: &RiskConfig) -> RiskScore {
     let signals = risk_signals(doc);
+    // The device profile is only named by a bot_device reason.
     let mut device = String::new();
-    device_profile(
-        signals.browser,
-        signals.browser_version,
-        signals.os,
-        signals.platform,
-        signals.is_mobile,
-        &mut device,
-    );
+    if signals.is_bot == Some(true) {
+        device_profile(
+            signals.browser,
+            signals.browser_version,
+            signals.os,
+            signals.platform,
+            signals.is_mobile,
+            &mut device,
+        );
+    }
     let mut reasons = Vec::new();
     session_reasons(&SignalInputs::of(&signals, &device), &config.signals, &mut reasons);
     let score = settle(&mut reasons);

@@ -173,3 +173,22 @@ mod properties {
         }
     }
 }
+
+/// `risk_score`'s reasons are written straight into jsonb: the same bytes `jsonb_in`'s layout
+/// has for the same array (the encoder the SQL tests check against the server).
+#[test]
+fn reasons_written_as_jsonb_are_the_arrays_bytes() {
+    use crate::jsonb::{encode_rows, Cell};
+    let reasons = [
+        ("deepfake", 70, "deepfake verdict manipulated (score 0.97)"),
+        ("anonymizer", 0, "anonymous network (AS-1)"),
+    ];
+    let rows = reasons.iter().map(|&(c, p, e)| [Cell::Text(Some(c)), Cell::Int(p), Cell::Text(Some(e))]);
+    let expected = json!(reasons
+        .iter()
+        .map(|&(c, p, e)| json!({"code": c, "points": p, "evidence": e}))
+        .collect::<Vec<_>>());
+    assert_eq!(encode_rows(["code", "points", "evidence"], rows), encode(&expected));
+    let none = encode_rows(["code", "points", "evidence"], std::iter::empty::<[Cell; 3]>());
+    assert_eq!(none, encode(&json!([])));
+}
