@@ -15,50 +15,19 @@ SELECT facesign.flow_is_valid(:'english') AS english_valid, facesign.flow_is_val
 -- failure_joins_success near miss: failures routed to their own branch.
 SELECT count(*) AS rows FROM facesign.validate_flow(:'every_type');
 
--- liveness_bypass: recognised users skip the liveness check.
-SELECT code, path, node_id, message FROM facesign.validate_flow($$[
-  {"id": "start", "type": "start", "outcome": "greet"},
-  {"id": "greet", "type": "conversation", "prompt": "Warmly greet the user and tell them you need to quickly verify their identity. Ask if they are ready.",
-   "outcomes": [{"id": "g", "condition": "User responded", "targetNodeId": "rec"}]},
-  {"id": "rec", "type": "recognition", "outcomes": {"recognized": "end", "newUser": "live", "noFace": "live"}},
-  {"id": "live", "type": "liveness_detection",
-   "outcomes": {"livenessDetected": "end", "deepfakeDetected": "rejected", "noFace": "rejected", "inconclusive": "rejected"}},
-  {"id": "end", "type": "end"},
-  {"id": "rejected", "type": "end"}
-]$$);
--- Near miss: the same flow with recognised users sent through liveness too.
-SELECT count(*) AS rows FROM facesign.validate_flow($$[
-  {"id": "start", "type": "start", "outcome": "greet"},
-  {"id": "greet", "type": "conversation", "prompt": "Warmly greet the user and tell them you need to quickly verify their identity. Ask if they are ready.",
-   "outcomes": [{"id": "g", "condition": "User responded", "targetNodeId": "rec"}]},
-  {"id": "rec", "type": "recognition", "outcomes": {"recognized": "live", "newUser": "live", "noFace": "live"}},
-  {"id": "live", "type": "liveness_detection",
-   "outcomes": {"livenessDetected": "end", "deepfakeDetected": "rejected", "noFace": "rejected", "inconclusive": "rejected"}},
-  {"id": "end", "type": "end"},
-  {"id": "rejected", "type": "end"}
-]$$);
+-- One safe flow, greeting, recognition and liveness; the cases below each change one thing.
+\set safe '[{"id": "start", "type": "start", "outcome": "greet"}, {"id": "greet", "type": "conversation", "prompt": "Warmly greet the user and tell them you need to quickly verify their identity. Ask if they are ready.", "outcomes": [{"id": "g", "condition": "User responded", "targetNodeId": "rec"}]}, {"id": "rec", "type": "recognition", "outcomes": {"recognized": "live", "newUser": "live", "noFace": "live"}}, {"id": "live", "type": "liveness_detection", "outcomes": {"livenessDetected": "end", "deepfakeDetected": "rejected", "noFace": "rejected", "inconclusive": "rejected"}}, {"id": "end", "type": "end"}, {"id": "rejected", "type": "end"}]'
+SELECT count(*) AS rows FROM facesign.validate_flow(:'safe');
+
+-- liveness_bypass: recognised users skip the liveness check (the near miss: the safe flow,
+-- which sends them through it too).
+SELECT code, path, node_id, message FROM facesign.validate_flow(jsonb_set(:'safe', '{2,outcomes,recognized}', '"end"'));
 
 -- recognition_after_short_greeting: six spoken words are about 2.4 s; 13 are enough.
-SELECT code, path, node_id, message FROM facesign.validate_flow($$[
-  {"id": "start", "type": "start", "outcome": "greet"},
-  {"id": "greet", "type": "conversation", "prompt": "Say: Hi! Let's verify your identity. Ready?",
-   "outcomes": [{"id": "g", "condition": "User responded", "targetNodeId": "rec"}]},
-  {"id": "rec", "type": "recognition", "outcomes": {"recognized": "live", "newUser": "live", "noFace": "live"}},
-  {"id": "live", "type": "liveness_detection",
-   "outcomes": {"livenessDetected": "end", "deepfakeDetected": "rejected", "noFace": "rejected", "inconclusive": "rejected"}},
-  {"id": "end", "type": "end"},
-  {"id": "rejected", "type": "end"}
-]$$);
-SELECT count(*) AS rows FROM facesign.validate_flow($$[
-  {"id": "start", "type": "start", "outcome": "greet"},
-  {"id": "greet", "type": "conversation", "prompt": "Say: Hi there! I need to verify your identity now, it only takes seconds.",
-   "outcomes": [{"id": "g", "condition": "User responded", "targetNodeId": "rec"}]},
-  {"id": "rec", "type": "recognition", "outcomes": {"recognized": "live", "newUser": "live", "noFace": "live"}},
-  {"id": "live", "type": "liveness_detection",
-   "outcomes": {"livenessDetected": "end", "deepfakeDetected": "rejected", "noFace": "rejected", "inconclusive": "rejected"}},
-  {"id": "end", "type": "end"},
-  {"id": "rejected", "type": "end"}
-]$$);
+SELECT code, path, node_id, message
+FROM facesign.validate_flow(jsonb_set(:'safe', '{1,prompt}', '"Say: Hi! Let''s verify your identity. Ready?"'));
+SELECT count(*) AS rows
+FROM facesign.validate_flow(jsonb_set(:'safe', '{1,prompt}', '"Say: Hi there! I need to verify your identity now, it only takes seconds."'));
 
 -- face_source_not_collected: a document photo compared with no document scan before it;
 -- near miss: the same source after a scan (the every-type flow above).

@@ -168,22 +168,62 @@ impl<'a> FrozenGraph<'a> {
 
     /// Which nodes some path from `start` reaches (breadth-first).
     pub fn reachable_from(&self, start: usize) -> Vec<bool> {
-        let n = self.first_edge.len() - 1;
-        let mut seen = vec![false; n];
-        let mut queue = vec![start];
-        seen[start] = true;
+        self.breadth_first([start], |_| true).seen
+    }
+
+    /// Breadth-first from `seeds`, along the edges `follow` accepts (by edge number): which
+    /// nodes are reached, and a shortest way back to a seed from each.
+    pub fn breadth_first(
+        &self,
+        seeds: impl IntoIterator<Item = usize>,
+        follow: impl Fn(usize) -> bool,
+    ) -> Reach {
+        let n = self.node_count();
+        let mut reach = Reach { seen: vec![false; n], parent: vec![Reach::SEED; n] };
+        let mut queue = Vec::new();
+        for seed in seeds {
+            if !reach.seen[seed] {
+                reach.seen[seed] = true;
+                queue.push(seed);
+            }
+        }
         let mut head = 0;
         while head < queue.len() {
             let v = queue[head];
             head += 1;
             for e in self.out_edges(v) {
-                let w = self.targets[e] as usize;
-                if !seen[w] {
-                    seen[w] = true;
+                let w = self.target(e);
+                if !reach.seen[w] && follow(e) {
+                    reach.seen[w] = true;
+                    reach.parent[w] = v as u32;
                     queue.push(w);
                 }
             }
         }
-        seen
+        reach
+    }
+}
+
+/// What [`FrozenGraph::breadth_first`] reached.
+pub struct Reach {
+    pub seen: Vec<bool>,
+    /// The node before each reached one on a shortest way from a seed; [`Reach::SEED`] for the
+    /// seeds (and the nodes not reached).
+    pub parent: Vec<u32>,
+}
+
+impl Reach {
+    pub const SEED: u32 = u32::MAX;
+
+    /// The shortest way found from a seed to `v`, seed first.
+    pub fn way_to(&self, v: usize) -> Vec<usize> {
+        let mut way = vec![v];
+        let mut at = v;
+        while self.parent[at] != Reach::SEED {
+            at = self.parent[at] as usize;
+            way.push(at);
+        }
+        way.reverse();
+        way
     }
 }

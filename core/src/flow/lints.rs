@@ -11,7 +11,7 @@ use super::graph::FrozenGraph;
 use super::node_types::NodeType;
 use super::problem::{Code, Ptr, Sink};
 use super::session::SessionContext;
-use super::validate::{name, NodeInfo};
+use super::validate::{chain_text, name, NodeInfo};
 use crate::json::JsonRef;
 
 /// The speaking rate the avatar's lines are estimated at, in words a minute.
@@ -137,38 +137,15 @@ fn liveness_bypass<'a, J: JsonRef<'a>, S: Sink>(view: &FlowView<'_, 'a, J>, sink
     if !(0..g.node_count()).any(|v| is_check(v) && view.nodes[v].owns_id) {
         return;
     }
-    // Breadth-first from the start, around the liveness checks; `parent` keeps a shortest way
-    // to each node for the message.
-    const NONE: u32 = u32::MAX;
-    let mut parent = vec![NONE; g.node_count()];
-    let mut seen = vec![false; g.node_count()];
-    let mut queue = vec![view.start];
-    seen[view.start] = true;
-    let mut head = 0;
-    while head < queue.len() {
-        let v = queue[head];
-        head += 1;
-        for e in g.out_edges(v) {
-            let w = g.target(e);
-            if seen[w] || is_check(w) || view.is_failure_edge(e) {
-                continue;
-            }
-            seen[w] = true;
-            parent[w] = v as u32;
-            queue.push(w);
-        }
-    }
+    // Breadth-first from the start, around the liveness checks, keeping a shortest way to each
+    // node for the message.
+    let reach = g.breadth_first([view.start], |e| !is_check(g.target(e)) && !view.is_failure_edge(e));
     let rejection = rejection_ends(view);
-    for end in (0..g.node_count()).filter(|&v| seen[v] && view.type_name(v) == "end" && !rejection[v]) {
-        let mut way = vec![end];
-        while parent[*way.last().unwrap_or(&end)] != NONE {
-            way.push(parent[*way.last().unwrap_or(&end)] as usize);
-        }
-        way.reverse();
+    for end in (0..g.node_count()).filter(|&v| reach.seen[v] && view.type_name(v) == "end" && !rejection[v]) {
         sink.add(Code::LivenessBypass, Ptr::node(end), view.nodes[end].id, || {
             format!(
                 "The path {} reaches end node {} without a liveness_detection or face_scan node, so a session can finish there with no check that a live person was on camera; route it through a liveness check.",
-                way_text(view, &way),
+                chain_text(&reach.way_to(end), 6, 3, |v| view.label(v)).join(" → "),
                 view.label(end)
             )
         });
@@ -182,33 +159,11 @@ fn liveness_bypass<'a, J: JsonRef<'a>, S: Sink>(view: &FlowView<'_, 'a, J>, sink
 /// at the greeting), not a way to be verified without one.
 fn rejection_ends<'a, J: JsonRef<'a>>(view: &FlowView<'_, 'a, J>) -> Vec<bool> {
     let g = view.graph;
+    // Breadth-first from the seeded edges' targets, on through conversation nodes only.
     let closes_on = |is_seed: &dyn Fn(usize) -> bool| {
-        // Breadth-first from the seeded edges' targets, on through conversation nodes only.
-        let mut seen = vec![false; g.node_count()];
-        let mut queue: Vec<usize> = Vec::new();
-        for e in (0..g.node_count()).flat_map(|v| g.out_edges(v)) {
-            let t = g.target(e);
-            if is_seed(e) && !seen[t] {
-                seen[t] = true;
-                queue.push(t);
-            }
-        }
-        let mut head = 0;
-        while head < queue.len() {
-            let v = queue[head];
-            head += 1;
-            if view.type_name(v) != "conversation" {
-                continue;
-            }
-            for e in g.out_edges(v) {
-                let w = g.target(e);
-                if !seen[w] {
-                    seen[w] = true;
-                    queue.push(w);
-                }
-            }
-        }
-        seen
+        let seeds =
+            (0..g.node_count()).flat_map(|v| g.out_edges(v)).filter(|&e| is_seed(e)).map(|e| g.target(e));
+        g.breadth_first(seeds, |e| view.type_name(g.source(e)) == "conversation").seen
     };
     let after_failure = closes_on(&|e| view.is_failure_edge(e));
     let after_success = closes_on(&|e| {
@@ -216,21 +171,6 @@ fn rejection_ends<'a, J: JsonRef<'a>>(view: &FlowView<'_, 'a, J>) -> Vec<bool> {
         ty.is_some_and(|t| g.outcome(e) == t.success())
     });
     (0..g.node_count()).map(|v| after_failure[v] && !after_success[v]).collect()
-}
-
-/// Node labels joined by arrows, shortened in the middle when long.
-fn way_text<'a, J: JsonRef<'a>>(view: &FlowView<'_, 'a, J>, way: &[usize]) -> String {
-    const HEAD: usize = 6;
-    const TAIL: usize = 3;
-    let mut parts: Vec<String> = Vec::new();
-    if way.len() <= HEAD + TAIL {
-        parts.extend(way.iter().map(|&v| view.label(v)));
-    } else {
-        parts.extend(way[..HEAD].iter().map(|&v| view.label(v)));
-        parts.push(format!("… ({} nodes in all) …", way.len()));
-        parts.extend(way[way.len() - TAIL..].iter().map(|&v| view.label(v)));
-    }
-    parts.join(" → ")
 }
 
 /// How many words of a prompt the avatar will speak: the text after `Say:` (only its quoted
@@ -449,8 +389,9 @@ fn collected_before<'a, J: JsonRef<'a>, S: Sink>(view: &FlowView<'_, 'a, J>, ord
             }
             _ => {}
         }
+        // Only a session's settings say what providedData holds.
+        let Some(session) = view.session else { continue };
         for (field, place) in provided_data_references(view.type_name(v), node) {
-            let Some(session) = view.session else { break };
             if session.provides(field) {
                 continue;
             }

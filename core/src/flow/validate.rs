@@ -67,7 +67,7 @@ fn validate_checks<'a, J: JsonRef<'a>, S: Sink>(
     }
     let mut v = Validator::new(flow);
     v.check_nodes(sink);
-    v.check_graph(sink, safety.then_some(session));
+    v.check_graph(sink, safety, session);
 }
 
 /// A fast, non-cryptographic hasher for node ids (the FxHash mix): the id index is built
@@ -434,9 +434,9 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
         }
     }
 
-    /// Pass 3: rules about the graph as a whole; then, when `safety` is given (with the
-    /// session's settings, if any), the safety lints.
-    fn check_graph<S: Sink>(&mut self, sink: &mut S, safety: Option<Option<&SessionContext<'a>>>) {
+    /// Pass 3: rules about the graph as a whole; then, with `safety`, the safety lints (with
+    /// the session's settings, if any).
+    fn check_graph<S: Sink>(&mut self, sink: &mut S, safety: bool, session: Option<&SessionContext<'a>>) {
         let starts: Vec<usize> = self.indices_of("start");
         match starts.as_slice() {
             [] => sink.add(Code::MissingStart, Ptr::flow(), None, || {
@@ -499,7 +499,7 @@ impl<'a, J: JsonRef<'a>> Validator<'a, J> {
                 });
             }
         }
-        if let (Some(session), [start]) = (safety, starts.as_slice()) {
+        if let (true, [start]) = (safety, starts.as_slice()) {
             let view = FlowView { nodes: &self.nodes, graph: &graph, start: *start, session };
             lints::check(&view, sink);
         }
@@ -538,19 +538,27 @@ fn described<'a, J: JsonRef<'a>>(v: J) -> &'static str {
 /// The ids of a cycle in order, back to the first: `"a" → "b" → "a"`. Long cycles are
 /// shortened in the middle so a message stays one readable sentence.
 fn cycle_text(cycle: &[usize], ids: &[Option<&str>]) -> String {
-    const HEAD: usize = 8;
-    const TAIL: usize = 4;
-    let label = |k: usize| name(ids[cycle[k]], cycle[k]);
-    let mut parts: Vec<String> = Vec::new();
-    if cycle.len() <= HEAD + TAIL {
-        parts.extend((0..cycle.len()).map(label));
-    } else {
-        parts.extend((0..HEAD).map(label));
-        parts.push(format!("… ({} nodes in all) …", cycle.len()));
-        parts.extend((cycle.len() - TAIL..cycle.len()).map(label));
-    }
-    parts.push(label(0));
+    let label = |v: usize| name(ids[v], v);
+    let mut parts = chain_text(cycle, 8, 4, label);
+    parts.push(label(cycle[0]));
     parts.join(" → ")
+}
+
+/// The labels of `nodes`, in order; more than `head + tail` of them keep the first `head` and
+/// the last `tail`, with "… (N nodes in all) …" between, so a message stays one sentence.
+pub(super) fn chain_text(
+    nodes: &[usize],
+    head: usize,
+    tail: usize,
+    label: impl Fn(usize) -> String,
+) -> Vec<String> {
+    if nodes.len() <= head + tail {
+        return nodes.iter().map(|&v| label(v)).collect();
+    }
+    let mut parts: Vec<String> = nodes[..head].iter().map(|&v| label(v)).collect();
+    parts.push(format!("… ({} nodes in all) …", nodes.len()));
+    parts.extend(nodes[nodes.len() - tail..].iter().map(|&v| label(v)));
+    parts
 }
 
 /// Checks one `{id, condition, targetNodeId}` element; false when it is not an object.
