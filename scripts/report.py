@@ -498,9 +498,10 @@ def build(data_dir, title, evaluation_file):
     if evaluation_file:
         text = Path(evaluation_file).read_text(encoding="utf-8", errors="replace")
         parts.append("<h2>Detectors against the planted labels</h2>")
-        parts.append('<p class="note">As printed by <code>facesign-analytics evaluate</code>: precision is the '
-                     "share of a detector's sessions that were labelled with it, recall the share of labelled "
-                     "sessions it found; look-alikes are benign sessions built to imitate the anomaly.</p>")
+        parts.append('<p class="note">As printed by <code>facesign-analytics evaluate</code>: per session and per '
+                     "user, precision is the share of a detector's sessions (users) that were labelled with it, "
+                     "recall the share of labelled sessions (users) it found; look-alikes are benign sessions "
+                     "built to imitate the anomaly.</p>")
         parts.append(f"<pre>{esc(text.rstrip())}</pre>")
 
     body = "\n".join(parts)

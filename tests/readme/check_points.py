@@ -15,7 +15,9 @@ Against score.toml:
     say "N per … `highFraudRisk`" (`video_high_risk_each`) and "N per `suspicious`"
     (`video_suspicious_each`); `face_mismatch`'s "similarity below X" is `face_similarity_min`;
   - a detector is a top-level table with a `points` key; its `points`, `severity` and
-    `downgraded_points` must be what the row says;
+    `downgraded_points` must be what the row says, and every other setting of its table must be
+    stated in its row: a number (or each number of a list) as a number of the row's text
+    (`1 000` reads as 1000), a word (`"suppress"`) as a word starting the same way;
   - every integer key of [signals] (the points; thresholds such as `face_similarity_min` are
     floats) and every detector of the file must appear in the docs' tables.
 
@@ -75,6 +77,25 @@ def points_tables(markdown: str) -> list:
     return tables
 
 
+def numbers_in(text: str) -> set:
+    """The numbers a row's text states, with digit groups joined (`1 000` is 1000)."""
+    joined = re.sub(r"(?<=\d)[ \u202f\u00a0](?=\d{3}\b)", "", text)
+    return {float(n) for n in re.findall(r"(?<![\w.])\d+(?:\.\d+)?", joined)}
+
+
+def stated(value, text: str) -> bool:
+    """Whether a setting's value is stated in a row's text (see the module's docstring)."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, (int, float)):
+        return float(value) in numbers_in(text)
+    if isinstance(value, list):
+        return all(stated(v, text) for v in value)
+    if isinstance(value, str):
+        return re.search(r"\b" + re.escape(value.lower()), text.lower()) is not None
+    return True
+
+
 def main() -> int:
     args = sys.argv[1:]
     if len(args) > 2 or any(a.startswith("-") for a in args):
@@ -128,6 +149,13 @@ def main() -> int:
                     severity = re.match(r"\s*([a-z]+)\s*,", last)
                     check(where, f"`{code}` severity", severity.group(1) if severity else None,
                           table.get("severity"))
+                    for key, value in table.items():
+                        if key in ("points", "severity", "downgraded_points"):
+                            continue
+                        checks += 1
+                        if not stated(value, text):
+                            problems.append(f"{where}: `{code}`'s row does not state {key} = {value!r} "
+                                            f"(from [{code}] of {toml_path})")
                     downgraded = re.search(r"downgraded to ([a-z]+), (\d+) points", text)
                     if "downgraded_points" in table or downgraded:
                         check(where, f"`{code}` downgraded_points",

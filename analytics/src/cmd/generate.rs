@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use facesign_analytics::generate::{self, Config, Rates};
+use facesign_analytics::generate::{self, Config, Profile, PROFILES};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Write a synthetic corpus: sessions.ndjson (Session objects as GET /sessions/{id}
@@ -34,17 +34,21 @@ pub struct Args {
     /// Worker threads (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// The corpus's character: `default`, or `shifted` (more devices per user, more travel,
+    /// homes in other countries, patterns drawn wider), to see whether detectors generalise.
+    #[arg(long, default_value = "default", value_parser = clap::builder::PossibleValuesParser::new(PROFILES))]
+    pub profile: String,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let Args { seed, sessions, users, start, days, out, threads } = args;
+    let Args { seed, sessions, users, start, days, out, threads, profile } = args;
     let config = Config {
         seed,
         sessions,
         users: users.unwrap_or((sessions / 10).max(1)),
         start_ms: generate::parse_date(&start)?,
         days: days.max(1),
-        rates: Rates::default(),
+        profile: Profile::named(&profile)?,
     };
     let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let bar = ProgressBar::new(sessions).with_style(ProgressStyle::with_template(

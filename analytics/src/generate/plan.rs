@@ -1,14 +1,15 @@
 //! What happens to each user: where they live, which devices they use, when their sessions
-//! run, and which anomalies (or benign look-alikes) are planted in them. A user's plan depends
-//! only on the corpus seed and the user's index, so users can be planned on any thread.
+//! run, and which stories (anomalies and benign look-alikes, [`super::stories`]) are planted
+//! in them, each labelled by what it is. A user's plan depends only on the corpus seed, the
+//! user's index and what users share ([`Shared`]: fraud farms), so users can be planned on any
+//! thread.
 
 use super::flows::library;
+use super::people::{between_usize, farm_member_rng, home_of, household_member_rng, sessions_of, Shared};
 use super::rng::Rng;
-use super::world::{distance_km, world, ANONYMIZER_NETWORKS};
+use super::stories::{self, move_to_city};
+use super::world::{world, ANONYMIZER_NETWORKS};
 use super::Config;
-use crate::risk::config::ScoreConfig;
-use crate::risk::rules::NONE;
-use crate::risk::rules::{self, Visit};
 
 /// Labelled kinds: the anomalies a detector should find (named as the detectors and signal
 /// reasons are), and `benign` look-alikes.
@@ -78,8 +79,10 @@ pub struct SessionPlan {
     pub age_min: u32,
     pub age_max: u32,
     pub returning: bool,
-    /// Must run to the end: a planted anomaly's reference session (the one travelled from).
+    /// Must run to the end, unanonymised: a story's session, or the one a story starts from.
     pub keep_report: bool,
+    /// Part of a story (or a farm's or a household's session): no other story takes it.
+    pub taken: bool,
     /// (kind, what a benign look-alike imitates)
     pub labels: Vec<(&'static str, &'static str)>,
 }
@@ -96,11 +99,7 @@ pub struct UserPlan {
 const HOUR: i64 = 3_600_000;
 const DAY: i64 = 24 * HOUR;
 
-/// Streams that plans draw from besides the user's own, so that decisions shared between
-/// users (households, fraud farms) come out the same whichever user asks.
-const HOME_STREAM: u64 = 0x686f_6d65;
-const HOUSEHOLD_STREAM: u64 = 0x686f_7573;
-const FARM_STREAM: u64 = 0x6661_726d;
+/// The stream a user's reference id is drawn from.
 const REFERENCE_STREAM: u64 = 0x0072_6566;
 
 const FIRST_NAMES: &[&str] = &[
@@ -174,77 +173,52 @@ fn local_time(rng: &mut Rng, config: &Config, offset_min: i64) -> i64 {
     config.start_ms + day * DAY + hour * HOUR + minute_ms - offset_min * 60_000
 }
 
-/// A far city (at least `min_km` from `from`), or `None` after a few tries.
-fn far_city(rng: &mut Rng, from: usize, min_km: f64) -> Option<usize> {
+/// The user's usual devices: distinct profiles, phones and tablets at the profile's share; a
+/// household's shared phone is its members' main device.
+fn usual_devices(config: &Config, rng: &mut Rng, shared_phone: Option<usize>) -> Vec<usize> {
     let w = world();
-    let a = (w.cities[from].lat, w.cities[from].lon);
-    (0..20)
-        .map(|_| rng.weighted(&w.city_weights))
-        .find(|&c| distance_km(a, (w.cities[c].lat, w.cities[c].lon)) >= min_km)
+    let habits = &config.profile.habits;
+    let wanted = between_usize(rng, habits.devices);
+    let mut devices: Vec<usize> = shared_phone.into_iter().collect();
+    for _ in 0..100 {
+        if devices.len() >= wanted {
+            break;
+        }
+        let pool =
+            if rng.chance(habits.mobile_device_share) { &w.mobile_devices } else { &w.desktop_devices };
+        let d = *rng.pick(pool);
+        if !devices.iter().any(|&x| w.profile_codes[x] == w.profile_codes[d]) {
+            devices.push(d);
+        }
+    }
+    devices
 }
 
-/// A point `km` away from (lat, lon) in a random direction (flat-earth is fine at this scale).
-fn moved(rng: &mut Rng, lat: f64, lon: f64, km: f64) -> (f64, f64) {
-    let bearing = rng.uniform(0.0, std::f64::consts::TAU);
-    let dlat = km * bearing.cos() / 111.0;
-    let dlon = km * bearing.sin() / (111.0 * lat.to_radians().cos().max(0.2));
-    ((lat + dlat).clamp(-89.0, 89.0), ((lon + dlon + 540.0) % 360.0) - 180.0)
-}
-
-fn home_city(config: &Config, user: u64) -> (usize, bool) {
-    let pair = user / 2;
-    let household = Rng::new(config.seed ^ HOUSEHOLD_STREAM, pair).chance(config.rates.household_pairs);
-    // Both members of a household draw the same home.
-    let stream = if household { user & !1 } else { user };
-    let mut rng = Rng::new(config.seed ^ HOME_STREAM, stream);
-    (rng.weighted(&world().city_weights), household)
-}
-
-/// The fraud farms of this corpus: (city, device, start of the window, members wanted).
-fn farms(config: &Config) -> Vec<(usize, usize, i64)> {
-    let count = (config.users / config.rates.users_per_farm).max(1);
+pub fn plan_user(config: &Config, shared: &Shared, user: u64) -> UserPlan {
     let w = world();
-    (0..count)
-        .map(|f| {
-            let mut rng = Rng::new(config.seed ^ FARM_STREAM, f);
-            let city = rng.weighted(&w.city_weights);
-            let device = *rng.pick(&w.mobile_devices);
-            let start = config.start_ms + rng.below((config.days.max(1) as u64) * DAY as u64) as i64;
-            (city, device, start)
-        })
-        .collect()
-}
-
-pub fn plan_user(config: &Config, user: u64) -> UserPlan {
-    let w = world();
+    let habits = &config.profile.habits;
     let mut rng = Rng::new(config.seed, user);
-    let count =
-        (config.sessions * (user + 1) / config.users - config.sessions * user / config.users) as usize;
-    let (home, household) = home_city(config, user);
+    let count = sessions_of(config, user);
+    let (home, household) = home_of(config, user);
     let city = &w.cities[home];
     let language = if rng.chance(0.8) { city.language.clone() } else { "en".to_owned() };
     let name = format!("{} {}", rng.pick(FIRST_NAMES), rng.pick(LAST_NAMES));
     let sex = if rng.chance(0.5) { "female" } else { "male" };
     let age_min = rng.between(18, 72) as u32;
     let age_max = age_min + rng.between(4, 8) as u32;
-    // A few usual devices; a household shares its first.
-    let mut devices = Vec::new();
-    let device_count = 1 + rng.below(3) as usize;
-    for _ in 0..device_count {
-        let pool = if rng.chance(0.6) { &w.mobile_devices } else { &w.desktop_devices };
-        devices.push(*rng.pick(pool));
-    }
-    if household {
-        let shared = *Rng::new(config.seed ^ HOUSEHOLD_STREAM ^ 1, user / 2).pick(&w.mobile_devices);
-        devices[0] = shared;
-    }
+    let devices = usual_devices(config, &mut rng, household.as_ref().map(|h| h.phone));
     let weights = flow_weights();
     let usual_flow = rng.weighted(&weights);
     let reference = format!("usr_{}", Rng::new(config.seed ^ REFERENCE_STREAM, user).id(12));
 
     let mut sessions: Vec<SessionPlan> = (0..count)
         .map(|_| {
-            let device = devices[if rng.chance(0.7) { 0 } else { rng.below(devices.len() as u64) as usize }];
+            // The main device most of the time, otherwise any of them.
+            let device = if rng.chance(habits.main_device_share) {
+                devices[0]
+            } else {
+                devices[rng.below(devices.len() as u64) as usize]
+            };
             let mobile = w.devices[device].is_mobile || w.devices[device].is_tablet;
             let network = if mobile && rng.chance(0.6) { Network::Mobile } else { Network::Isp };
             let accuracy_km = match network {
@@ -269,47 +243,51 @@ pub fn plan_user(config: &Config, user: u64) -> UserPlan {
                 age_max: (age_max as i64 + rng.between(-1, 1)).max(20) as u32,
                 returning: false,
                 keep_report: false,
+                taken: false,
                 labels: Vec::new(),
             }
         })
         .collect();
 
-    // Fraud farms: users living in a farm's city may lend one session to it.
-    for (f, (farm_city, farm_device, farm_start)) in farms(config).into_iter().enumerate() {
-        if farm_city != home || sessions.is_empty() {
-            continue;
-        }
-        let residents = config.users as f64 * city_share(farm_city);
-        let p = (config.rates.farm_members as f64 / residents.max(1.0)).min(1.0);
-        let mut farm_rng = Rng::new(config.seed ^ FARM_STREAM ^ 2, user * 1_000 + f as u64);
-        if farm_rng.chance(p) {
-            let k = farm_rng.below(sessions.len() as u64) as usize;
+    // Fraud farms this user lends a session to: the farm's time, device profile and network.
+    for &(f, member) in shared.memberships(user) {
+        let farm = &shared.farms[f];
+        let mut farm_rng = farm_member_rng(config, user, f);
+        let Some(k) = free_session(&mut farm_rng, &sessions) else { break };
+        let s = &mut sessions[k];
+        s.time_ms = farm.start_ms + (farm_rng.unit() * farm.spread_ms as f64) as i64;
+        s.device = farm.devices[member % farm.devices.len()];
+        s.network = farm.network;
+        move_to_city(&mut farm_rng, s, farm.city);
+        s.taken = true;
+        s.keep_report = true;
+        s.labels.push((kind::FRAUD_FARM, ""));
+    }
+    // A household's evening: every member on the shared phone and line within a few hours.
+    if let Some(h) = &household {
+        let mut h_rng = household_member_rng(config, user);
+        if let Some(k) = free_session(&mut h_rng, &sessions) {
             let s = &mut sessions[k];
-            s.time_ms = farm_start + farm_rng.below(6 * HOUR as u64) as i64;
-            s.device = farm_device;
+            s.time_ms = h.evening_ms + (h_rng.unit() * h.spread_ms as f64) as i64;
+            s.device = h.phone;
             s.network = Network::Isp;
-            s.labels.push((kind::FRAUD_FARM, ""));
+            move_to_city(&mut h_rng, s, home);
+            s.taken = true;
+            s.keep_report = true;
+            s.labels.push((kind::BENIGN, kind::FRAUD_FARM));
         }
     }
     sessions.sort_by_key(|s| s.time_ms);
-    if household && count > 0 {
-        // A household: two people, one phone, one line.
-        let k = rng.below(count as u64) as usize;
-        sessions[k].device = devices[0];
-        sessions[k].network = Network::Isp;
-        if sessions[k].labels.is_empty() {
-            sessions[k].labels.push((kind::BENIGN, kind::FRAUD_FARM));
-        }
-    }
 
-    plant_device_churn(config, &mut rng, &mut sessions, w.devices.len());
+    let story_user =
+        stories::User { config, home, devices: &devices, end_ms: config.start_ms + config.days as i64 * DAY };
+    stories::plant_device_story(&story_user, &mut rng, &mut sessions);
+    stories::plant_location_story(&story_user, &mut rng, &mut sessions);
     sessions.sort_by_key(|s| s.time_ms);
-    plant_travel(config, &mut rng, &mut sessions, home);
     plant_age_inconsistency(config, &mut rng, &mut sessions);
     plant_sex_inconsistency(config, &mut rng, &mut sessions);
     plant_contradictory_device(config, &mut rng, &mut sessions);
     plant_session_level(config, &mut rng, &mut sessions);
-    label_by_rule(&mut sessions);
     for (k, s) in sessions.iter_mut().enumerate() {
         s.returning = k > 0;
     }
@@ -317,161 +295,16 @@ pub fn plan_user(config: &Config, user: u64) -> UserPlan {
     UserPlan { index: user, reference, name, language, sex, sessions }
 }
 
-fn city_share(city: usize) -> f64 {
-    let weights = &world().city_weights;
-    let total = *weights.last().unwrap();
-    let prev = if city == 0 { 0.0 } else { weights[city - 1] };
-    (weights[city] - prev) / total
-}
-
-/// Travel, real and impossible, on the user's last session (so no later session has to
-/// travel back), measured from the session before it.
-fn plant_travel(config: &Config, rng: &mut Rng, sessions: &mut [SessionPlan], home: usize) {
-    let n = sessions.len();
-    if n < 2 || !sessions[n - 1].labels.is_empty() || !sessions[n - 2].labels.is_empty() {
-        return;
-    }
-    let w = world();
-    let r = &config.rates;
-    let prev_time = sessions[n - 2].time_ms;
-    // Whatever is planted is measured from this session: it keeps its report.
-    sessions[n - 2].keep_report = true;
-    let roll = rng.unit();
-    let mut cut = 0.0;
-    let mut next = |p: f64| {
-        cut += p;
-        roll < cut
-    };
-    if next(r.impossible_travel) {
-        let Some(far) = far_city(rng, home, 2_500.0) else { return };
-        let km =
-            distance_km((w.cities[home].lat, w.cities[home].lon), (w.cities[far].lat, w.cities[far].lon));
-        // Faster than any airliner: the time a 2 000+ km/h trip would take, at most 3 hours.
-        let hours = rng.uniform(0.2, (km / 2_000.0).min(3.0));
-        let last = &mut sessions[n - 1];
-        move_to_city(rng, last, far);
-        last.time_ms = prev_time + (hours * HOUR as f64) as i64;
-        last.labels.push((kind::IMPOSSIBLE_TRAVEL, ""));
-    } else if next(r.real_flight) {
-        let Some(far) = far_city(rng, home, 3_000.0) else { return };
-        let km =
-            distance_km((w.cities[home].lat, w.cities[home].lon), (w.cities[far].lat, w.cities[far].lon));
-        // Airliner speed plus time at both airports.
-        let hours = km / 850.0 + rng.uniform(2.5, 8.0);
-        let last = &mut sessions[n - 1];
-        move_to_city(rng, last, far);
-        last.time_ms = prev_time + (hours * HOUR as f64) as i64;
-        last.labels.push((kind::BENIGN, kind::IMPOSSIBLE_TRAVEL));
-    } else if next(r.mobile_jump) {
-        // One phone on a mobile network: GeoIP places it elsewhere, within its accuracy.
-        let prev = &sessions[n - 2];
-        let (prev_lat, prev_lon, device) = (prev.lat, prev.lon, prev.device);
-        let accuracy = rng.between(250, 500) as u32;
-        let jump_km = rng.uniform(120.0, 220.0);
-        let (lat, lon) = moved(rng, prev_lat, prev_lon, jump_km);
-        let mobile = if w.devices[device].is_mobile { device } else { *rng.pick(&w.mobile_devices) };
-        for s in &mut sessions[n - 2..] {
-            s.network = Network::Mobile;
-            s.accuracy_km = accuracy;
-            s.device = mobile;
-        }
-        let last = &mut sessions[n - 1];
-        last.lat = lat;
-        last.lon = lon;
-        last.time_ms = prev_time + rng.between(5 * 60_000, HOUR);
-        last.labels.push((kind::BENIGN, kind::IMPOSSIBLE_TRAVEL));
-    } else if next(r.vpn_travel) {
-        // A VPN exit abroad a few minutes after a session at home.
-        let Some(far) = far_city(rng, home, 2_500.0) else { return };
-        let last = &mut sessions[n - 1];
-        move_to_city(rng, last, far);
-        last.network =
-            Network::Anonymizer { network: rng.below(ANONYMIZER_NETWORKS.len() as u64) as usize, tor: false };
-        last.time_ms = prev_time + rng.between(10 * 60_000, 2 * HOUR);
-        last.labels.push((kind::ANONYMIZER, ""));
-        last.labels.push((kind::BENIGN, kind::IMPOSSIBLE_TRAVEL));
-    } else if next(r.country_hop) && n >= 3 && sessions[n - 3].labels.is_empty() {
-        // Three countries in two days, each reachable in the time taken (no impossible travel).
-        let here = &w.cities[home];
-        let mut route = vec![home];
-        for _ in 0..2 {
-            let from = &w.cities[*route.last().unwrap()];
-            let next_city = (0..40).map(|_| rng.weighted(&w.city_weights)).find(|&c| {
-                let city = &w.cities[c];
-                city.country != here.country
-                    && route.iter().all(|&r| w.cities[r].country != city.country)
-                    && distance_km((from.lat, from.lon), (city.lat, city.lon)) < 2_500.0
-            });
-            let Some(next_city) = next_city else { return };
-            route.push(next_city);
-        }
-        sessions[n - 3].keep_report = true;
-        let mut time = sessions[n - 3].time_ms;
-        for (k, pair) in route.windows(2).enumerate() {
-            let (a, b) = (&w.cities[pair[0]], &w.cities[pair[1]]);
-            let km = distance_km((a.lat, a.lon), (b.lat, b.lon));
-            time += ((km / 600.0 + rng.uniform(3.0, 12.0)) * HOUR as f64) as i64;
-            let s = &mut sessions[n - 2 + k];
-            move_to_city(rng, s, pair[1]);
-            s.time_ms = time;
-            s.keep_report = true;
-            if s.network != Network::Mobile {
-                s.network = Network::Isp;
-            }
-        }
-    } else if next(r.new_country) {
-        // A trip abroad, with time enough to get there.
-        let here = &w.cities[home];
-        let Some(abroad) =
-            (0..20).map(|_| rng.weighted(&w.city_weights)).find(|&c| w.cities[c].country != here.country)
-        else {
-            return;
-        };
-        let km = distance_km((here.lat, here.lon), (w.cities[abroad].lat, w.cities[abroad].lon));
-        let hours = km / 700.0 + rng.uniform(24.0, 96.0);
-        let last = &mut sessions[n - 1];
-        move_to_city(rng, last, abroad);
-        last.time_ms = prev_time + (hours * HOUR as f64) as i64;
-    }
-}
-
-fn move_to_city(rng: &mut Rng, s: &mut SessionPlan, city: usize) {
-    let c = &world().cities[city];
-    s.city = city;
-    s.lat = c.lat + rng.uniform(-0.03, 0.03);
-    s.lon = c.lon + rng.uniform(-0.03, 0.03);
-    if s.network == Network::Mobile {
-        s.accuracy_km = rng.between(50, 300) as u32;
-    }
-}
-
-/// Device churn: five or more different devices within two days, at the end of the history.
-fn plant_device_churn(config: &Config, rng: &mut Rng, sessions: &mut [SessionPlan], devices: usize) {
-    let n = sessions.len();
-    if n >= 6 && rng.chance(config.rates.device_churn) {
-        let churn = 5.min(n);
-        let end = sessions[n - 1].time_ms;
-        let window_start = end - rng.between(6 * HOUR, 2 * DAY);
-        let w = world();
-        let mut used = Vec::new();
-        for (k, s) in sessions[n - churn..].iter_mut().enumerate() {
-            let mut device = rng.below(devices as u64) as usize;
-            while used.contains(&device) || w.devices[device].is_bot || w.devices[device].spoofed {
-                device = (device + 1) % devices;
-            }
-            used.push(device);
-            s.device = device;
-            s.time_ms = window_start + (end - window_start) * k as i64 / churn as i64;
-            // Labelled by rule (`label_by_rule`) where the window shows enough profiles.
-            s.keep_report = true;
-        }
-    }
+/// A session no story has taken.
+fn free_session(rng: &mut Rng, sessions: &[SessionPlan]) -> Option<usize> {
+    let free: Vec<usize> = (0..sessions.len()).filter(|&k| !sessions[k].taken).collect();
+    (!free.is_empty()).then(|| free[rng.below(free.len() as u64) as usize])
 }
 
 /// One session whose AI age estimate is decades off the user's others.
 fn plant_age_inconsistency(config: &Config, rng: &mut Rng, sessions: &mut [SessionPlan]) {
     let n = sessions.len();
-    if n >= 3 && rng.chance(config.rates.age_inconsistent) {
+    if n >= 3 && rng.chance(config.profile.rates.age_inconsistent) {
         let k = 1 + rng.below((n - 1) as u64) as usize;
         let s = &mut sessions[k];
         let shift = rng.between(20, 30) as u32;
@@ -482,6 +315,7 @@ fn plant_age_inconsistency(config: &Config, rng: &mut Rng, sessions: &mut [Sessi
             s.age_min += shift;
             s.age_max += shift;
         }
+        s.keep_report = true;
         s.labels.push((kind::AGE_INCONSISTENT, ""));
     }
 }
@@ -489,9 +323,10 @@ fn plant_age_inconsistency(config: &Config, rng: &mut Rng, sessions: &mut [Sessi
 /// One session whose AI analysis gives the other sex.
 fn plant_sex_inconsistency(config: &Config, rng: &mut Rng, sessions: &mut [SessionPlan]) {
     let n = sessions.len();
-    if n >= 4 && rng.chance(config.rates.sex_inconsistent) {
+    if n >= 4 && rng.chance(config.profile.rates.sex_inconsistent) {
         let k = rng.below(n as u64) as usize;
         sessions[k].sex_flipped = true;
+        sessions[k].keep_report = true;
         sessions[k].labels.push((kind::SEX_INCONSISTENT, ""));
     }
 }
@@ -499,10 +334,10 @@ fn plant_sex_inconsistency(config: &Config, rng: &mut Rng, sessions: &mut [Sessi
 /// One session from a spoofed user agent whose flags contradict its platform.
 fn plant_contradictory_device(config: &Config, rng: &mut Rng, sessions: &mut [SessionPlan]) {
     let n = sessions.len();
-    if n >= 1 && rng.chance(config.rates.contradictory_device) {
+    if n >= 1 && rng.chance(config.profile.rates.contradictory_device) {
         let k = rng.below(n as u64) as usize;
-        // A session planted with something else (a farm's phone) keeps its device.
-        if !sessions[k].labels.is_empty() {
+        // A session a story planted (a farm's phone, a trip) keeps its device.
+        if !sessions[k].labels.is_empty() || sessions[k].taken {
             return;
         }
         sessions[k].device = *rng.pick(&world().spoofed_devices);
@@ -512,7 +347,7 @@ fn plant_contradictory_device(config: &Config, rng: &mut Rng, sessions: &mut [Se
 
 /// Deepfakes, virtual persons, liveness failures, anonymizers and unfinished sessions.
 fn plant_session_level(config: &Config, rng: &mut Rng, sessions: &mut [SessionPlan]) {
-    let r = &config.rates;
+    let r = &config.profile.rates;
     let flows = library();
     for s in sessions.iter_mut() {
         let has_liveness = flows[s.flow].nodes.iter().any(|n| n.node_type == "liveness_detection");
@@ -527,7 +362,7 @@ fn plant_session_level(config: &Config, rng: &mut Rng, sessions: &mut [SessionPl
             s.virtual_person = true;
             s.labels.push((kind::VIRTUAL_PERSON, ""));
         }
-        // A planted pattern's reference session keeps its real location.
+        // A story's session keeps its real location.
         if s.labels.is_empty() && !s.keep_report && rng.chance(r.anonymizer) {
             let tor = rng.chance(0.2);
             s.network =
@@ -547,50 +382,5 @@ fn plant_session_level(config: &Config, rng: &mut Rng, sessions: &mut [SessionPl
         } else {
             Status::Complete
         };
-    }
-}
-
-/// Labels the detectors' rule-defined kinds (new country, several countries, new device,
-/// device churn) by applying the detectors' own rules ([`crate::risk::rules`], default
-/// thresholds) to the plan: whatever planted the pattern (a trip, a flight, an impossible jump,
-/// a VPN exit, churn), the label says what the sessions show. A session never started has no
-/// report, hence no location and no device.
-fn label_by_rule(sessions: &mut [SessionPlan]) {
-    let w = world();
-    let config = ScoreConfig::defaults();
-    let mut countries: Vec<&str> = Vec::new();
-    let visits: Vec<Visit> = sessions
-        .iter()
-        .map(|s| {
-            if s.status == Status::Created {
-                return Visit { time_us: s.time_ms * 1000, country: NONE, device: NONE };
-            }
-            let country = w.cities[s.city].country.as_str();
-            let code = countries.iter().position(|c| *c == country).unwrap_or_else(|| {
-                countries.push(country);
-                countries.len() - 1
-            });
-            Visit { time_us: s.time_ms * 1000, country: code as u32, device: w.profile_codes[s.device] }
-        })
-        .collect();
-    let mut labels: Vec<(usize, &'static str)> = Vec::new();
-    rules::new_countries(&visits, config.new_country.history_days * 24.0, |i| {
-        labels.push((i, kind::NEW_COUNTRY))
-    });
-    rules::country_hopping(
-        &visits,
-        config.multi_country.window_hours,
-        config.multi_country.min_distinct,
-        |i, _| labels.push((i, kind::MULTI_COUNTRY)),
-    );
-    rules::new_devices(&visits, config.new_device.min_history, |i, _| labels.push((i, kind::NEW_DEVICE)));
-    rules::device_churn(
-        &visits,
-        config.device_churn.window_hours,
-        config.device_churn.min_distinct,
-        |i, _| labels.push((i, kind::DEVICE_CHURN)),
-    );
-    for (i, label) in labels {
-        sessions[i].labels.push((label, ""));
     }
 }

@@ -189,8 +189,34 @@ fn push_f64(out: &mut String, v: f64, decimals: usize) {
     let _ = write!(out, "{v:.decimals$}");
 }
 
-/// Writes one session as a JSON line (no trailing newline) into `out`.
-pub fn render_session(out: &mut String, seed: u64, user: &UserPlan, k: usize) {
+/// The risk signals a rendered session's report shows that its plan did not label: a face
+/// compare that found no match, a document scan cancelled or timed out, a failed two-factor
+/// check, a video criterion judged suspicious. Drawn here, as the report is written, so they
+/// are labelled here (by their reason codes), and "any planted anomaly" covers them too.
+fn incidental_signals(path: &[(usize, String, i64)], flow: &Flow, plan: &SessionPlan) -> Vec<&'static str> {
+    use facesign_core::risk::codes;
+    let mut found = Vec::new();
+    let planted_fake = plan.liveness == Liveness::Deepfake || plan.virtual_person;
+    for (node, outcome, _) in path {
+        let kind = match (flow.nodes[*node].node_type.as_str(), outcome.as_str()) {
+            ("face_compare", "noMatch") if !planted_fake => codes::FACE_MISMATCH,
+            ("document_scan", "userCancelled" | "scanTimeout") => codes::DOCUMENT_FAILED,
+            (
+                "two_factor_email" | "two_factor_sms",
+                "failed_unverified" | "delivery_failed" | "cancelled",
+            ) => codes::TWO_FACTOR_FAILED,
+            _ => continue,
+        };
+        if !found.contains(&kind) {
+            found.push(kind);
+        }
+    }
+    found
+}
+
+/// Writes one session as a JSON line (no trailing newline) into `out`, and returns the risk
+/// signals it drew beyond its plan's labels ([`incidental_signals`]).
+pub fn render_session(out: &mut String, seed: u64, user: &UserPlan, k: usize) -> Vec<&'static str> {
     let plan = &user.sessions[k];
     let w = world();
     let flows = library();
@@ -249,6 +275,7 @@ pub fn render_session(out: &mut String, seed: u64, user: &UserPlan, k: usize) {
         _ => "incomplete",
     };
     let path = &path[..steps];
+    let mut incidental = incidental_signals(path, flow, plan);
 
     out.push_str("{\"id\":\"");
     out.push_str(&id);
@@ -317,7 +344,7 @@ pub fn render_session(out: &mut String, seed: u64, user: &UserPlan, k: usize) {
     out.push('"');
     if plan.status == Status::Created {
         out.push_str(",\"nodeReports\":[]}}");
-        return;
+        return incidental;
     }
 
     // AI analysis, GeoIP location, device.
@@ -416,7 +443,10 @@ pub fn render_session(out: &mut String, seed: u64, user: &UserPlan, k: usize) {
         let suspicious: &[&str] = match (plan.liveness, plan.virtual_person) {
             (Liveness::Deepfake, _) => &["faceAuthenticity", "lipSyncAccuracy", "eyeAndHeadMovement"],
             (_, true) => &["faceAuthenticity", "interactionConfidence"],
-            _ if rng.chance(0.1) => &["environmentalConsistency"],
+            _ if rng.chance(0.1) => {
+                incidental.push(facesign_core::risk::codes::VIDEO_ANALYSIS);
+                &["environmentalConsistency"]
+            }
             _ => &[],
         };
         let high = plan.liveness == Liveness::Deepfake;
@@ -454,4 +484,5 @@ pub fn render_session(out: &mut String, seed: u64, user: &UserPlan, k: usize) {
         let _ = write!(out, ",\"analyzedAt\":{}}}", finished.unwrap_or(at) + 15_000);
     }
     out.push_str("}}");
+    incidental
 }

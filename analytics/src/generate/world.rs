@@ -60,7 +60,16 @@ pub struct World {
     pub spoofed_devices: Vec<usize>,
     /// Each device's profile as the detectors compare them (equal profiles, equal codes).
     pub profile_codes: Vec<u32>,
+    /// The cities of each country (in `cities.csv` order of first appearance), with their
+    /// cumulative weights, for drawing a home country first and a city in it next.
+    pub countries: Vec<(Vec<usize>, Vec<f64>)>,
+    /// For each city, the cities of other countries within [`NEIGHBOUR_KM`], nearest first
+    /// (where a commuter's second country is).
+    pub foreign_neighbours: Vec<Vec<(usize, f64)>>,
 }
+
+/// How far [`World::foreign_neighbours`] looks across a border.
+pub const NEIGHBOUR_KM: f64 = 200.0;
 
 /// Splits one CSV line (RFC 4180 quoting, no embedded newlines).
 fn csv_fields(line: &str) -> Vec<String> {
@@ -171,7 +180,38 @@ pub fn world() -> &'static World {
                 }
             })
             .collect();
+        let weight = |c: &City| c.population_k.max(1.0).sqrt();
+        let mut countries: Vec<(String, Vec<usize>, Vec<f64>)> = Vec::new();
+        for (i, c) in cities.iter().enumerate() {
+            let at = match countries.iter().position(|(name, _, _)| *name == c.country) {
+                Some(at) => at,
+                None => {
+                    countries.push((c.country.clone(), Vec::new(), Vec::new()));
+                    countries.len() - 1
+                }
+            };
+            let (_, members, cumulative) = &mut countries[at];
+            let total = cumulative.last().copied().unwrap_or(0.0) + weight(c);
+            members.push(i);
+            cumulative.push(total);
+        }
+        let foreign_neighbours = cities
+            .iter()
+            .map(|a| {
+                let mut near: Vec<(usize, f64)> = cities
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| b.country != a.country)
+                    .map(|(j, b)| (j, distance_km((a.lat, a.lon), (b.lat, b.lon))))
+                    .filter(|&(_, km)| km <= NEIGHBOUR_KM)
+                    .collect();
+                near.sort_by(|x, y| x.1.total_cmp(&y.1));
+                near
+            })
+            .collect();
         World {
+            countries: countries.into_iter().map(|(_, members, cumulative)| (members, cumulative)).collect(),
+            foreign_neighbours,
             mobile_devices: ordinary(true),
             desktop_devices: ordinary(false),
             spoofed_devices: devices.iter().enumerate().filter(|(_, d)| d.spoofed).map(|(i, _)| i).collect(),

@@ -7,6 +7,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
+use super::rules::{DeviceChurnRule, MultiCountryRule, NewCountryRule, NewDeviceRule};
+
 /// The default configuration, as documented (the file core compiles in).
 pub use facesign_core::risk::config::DEFAULT_TOML;
 /// The sections the session rules read live in core, which the extension shares.
@@ -18,16 +20,39 @@ pub struct NewCountry {
     pub points: i32,
     pub severity: Severity,
     pub history_days: f64,
+    pub min_history: usize,
+    pub min_km: f64,
+}
+
+impl NewCountry {
+    pub fn rule(&self) -> NewCountryRule {
+        NewCountryRule {
+            history_hours: self.history_days * 24.0,
+            min_history: self.min_history,
+            min_km: self.min_km,
+        }
+    }
+}
+
+/// Windows given as two lists of the same length: hours, and the least count in each.
+fn windows(hours: &[f64], least: &[usize]) -> Vec<(f64, usize)> {
+    hours.iter().copied().zip(least.iter().copied()).collect()
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Window {
+pub struct MultiCountry {
     pub points: i32,
     pub severity: Severity,
-    pub window_hours: f64,
-    #[serde(alias = "min_countries", alias = "min_profiles")]
-    pub min_distinct: usize,
+    pub window_hours: Vec<f64>,
+    pub min_countries: Vec<usize>,
+    pub home_km: f64,
+}
+
+impl MultiCountry {
+    pub fn rule(&self) -> MultiCountryRule {
+        MultiCountryRule { windows: windows(&self.window_hours, &self.min_countries), home_km: self.home_km }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -35,7 +60,42 @@ pub struct Window {
 pub struct NewDevice {
     pub points: i32,
     pub severity: Severity,
+    pub history_days: f64,
     pub min_history: usize,
+    pub min_km: f64,
+}
+
+impl NewDevice {
+    pub fn rule(&self) -> NewDeviceRule {
+        NewDeviceRule {
+            history_hours: self.history_days * 24.0,
+            min_history: self.min_history,
+            min_km: self.min_km,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceChurn {
+    pub points: i32,
+    pub severity: Severity,
+    pub window_hours: Vec<f64>,
+    pub min_new_profiles: Vec<usize>,
+    pub min_new_share: f64,
+    pub min_history: usize,
+    pub history_days: f64,
+}
+
+impl DeviceChurn {
+    pub fn rule(&self) -> DeviceChurnRule {
+        DeviceChurnRule {
+            windows: windows(&self.window_hours, &self.min_new_profiles),
+            min_new_share: self.min_new_share,
+            min_history: self.min_history,
+            history_hours: self.history_days * 24.0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -43,9 +103,9 @@ pub struct NewDevice {
 pub struct FraudFarm {
     pub points: i32,
     pub severity: Severity,
-    pub window_hours: f64,
+    pub window_hours: Vec<f64>,
     pub min_users: usize,
-    pub burst_factor: f64,
+    pub max_chance: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -72,9 +132,9 @@ pub struct ScoreConfig {
     pub signals: Signals,
     pub impossible_travel: ImpossibleTravel,
     pub new_country: NewCountry,
-    pub multi_country: Window,
+    pub multi_country: MultiCountry,
     pub new_device: NewDevice,
-    pub device_churn: Window,
+    pub device_churn: DeviceChurn,
     pub fraud_farm: FraudFarm,
     pub contradictory_device: Plain,
     pub age_inconsistent: Consistency,
@@ -103,12 +163,42 @@ impl ScoreConfig {
         let merged = facesign_core::risk::config::merged_with(user)?;
         let config: ScoreConfig = toml::Value::Table(merged).try_into()?;
         facesign_core::risk::config::check_bands(&config.bands)?;
+        config.check_windows()?;
         Ok(config)
     }
 
     pub fn from_file(path: &Path) -> Result<ScoreConfig> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         Self::with_overrides(&text).with_context(|| format!("in {}", path.display()))
+    }
+
+    /// Each list of window lengths has a count for every window, and at least one window.
+    fn check_windows(&self) -> Result<()> {
+        let lists = [
+            (
+                "multi_country",
+                "min_countries",
+                self.multi_country.window_hours.len(),
+                self.multi_country.min_countries.len(),
+            ),
+            (
+                "device_churn",
+                "min_new_profiles",
+                self.device_churn.window_hours.len(),
+                self.device_churn.min_new_profiles.len(),
+            ),
+        ];
+        for (section, counts, windows, least) in lists {
+            if windows == 0 || windows != least {
+                anyhow::bail!(
+                    "{section}.window_hours has {windows} windows and {section}.{counts} {least} counts: give one count per window (and at least one window)"
+                );
+            }
+        }
+        if self.fraud_farm.window_hours.is_empty() {
+            anyhow::bail!("fraud_farm.window_hours needs at least one window");
+        }
+        Ok(())
     }
 
     /// The band a score falls in.
@@ -126,8 +216,8 @@ mod tests {
         let c = ScoreConfig::default();
         assert_eq!((c.bands.elevated, c.bands.high), (30, 65));
         assert_eq!(c.impossible_travel.max_speed_kmh, 1000.0);
-        assert_eq!(c.device_churn.min_distinct, 4);
-        assert_eq!(c.multi_country.min_distinct, 3);
+        assert_eq!(c.device_churn.window_hours.len(), c.device_churn.min_new_profiles.len());
+        assert_eq!(c.multi_country.window_hours.len(), c.multi_country.min_countries.len());
         assert_eq!(c.level(29), "normal");
         assert_eq!(c.level(30), "elevated");
         assert_eq!(c.level(65), "high");

@@ -1,10 +1,13 @@
-//! Rules over one user's history that both the detectors (over exported sessions) and the
-//! generator (over its plan, to label what it planted) apply, so "a new country" or "device
-//! churn" has one definition. Every rule is a sliding window over visits in time order: linear
-//! in the length of the history, whatever its length.
+//! The per-user rules of the geo and device detectors. Each is a small state carried along one
+//! user's sessions in time order ([`Visit`]s), taking one session at a time: what it remembers
+//! is bounded (the user's usual places, the countries and device profiles of a trailing span,
+//! the sessions of its longest window), so it could be kept between runs and fed only the new
+//! sessions. Each step is linear in that state, so a history of any length costs linear time.
 
-use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::hash::BuildHasherDefault;
+
+pub use super::geo::distance_km;
 
 /// FxHash: the interned values are short strings from our own dataset, not attacker-chosen
 /// keys of a long-lived map, so the fast hash is safe here.
@@ -30,181 +33,380 @@ pub type FxBuild = BuildHasherDefault<FxHasher>;
 /// Code of a missing value in an interned column.
 pub const NONE: u32 = u32::MAX;
 
+pub const HOUR_US: f64 = 3_600_000_000.0;
+
+fn span_us(hours: f64) -> i64 {
+    (hours * HOUR_US) as i64
+}
+
 /// One session of a user's history, as the rules see it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Visit {
     /// Microseconds since the epoch; `i64::MIN` when unknown (such a visit is skipped).
     pub time_us: i64,
-    /// Interned country code, [`NONE`] when the session has no location.
+    /// Interned country and city codes, [`NONE`] when the session has none.
     pub country: u32,
+    pub city: u32,
+    /// GeoIP coordinates, NaN when unknown.
+    pub latitude: f64,
+    pub longitude: f64,
+    /// GeoIP marks the network anonymous: the location is the exit's, not the user's.
+    pub anonymized: bool,
     /// Interned device profile, [`NONE`] when the session has no device.
     pub device: u32,
 }
 
-pub const HOUR_US: f64 = 3_600_000_000.0;
-
-/// Counts of the values inside a window.
-#[derive(Default)]
-struct WindowCounts {
-    counts: HashMap<u32, u32, FxBuild>,
+impl Visit {
+    /// Where the user was: a country and coordinates, not through an anonymizer.
+    pub fn located(&self) -> bool {
+        self.time_us != i64::MIN
+            && self.country != NONE
+            && self.latitude.is_finite()
+            && self.longitude.is_finite()
+            && !self.anonymized
+    }
+    fn with_device(&self) -> bool {
+        self.time_us != i64::MIN && self.device != NONE
+    }
 }
 
-impl WindowCounts {
-    fn add(&mut self, v: u32) {
-        *self.counts.entry(v).or_insert(0) += 1;
+/// Places a user is remembered at, at most.
+const PLACES: usize = 16;
+
+/// The cities a user's located sessions came from, with how many sessions each (at most
+/// [`PLACES`] of them; the least visited is forgotten first). The most visited is home.
+#[derive(Clone, Debug, Default)]
+pub struct Places {
+    places: Vec<Place>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Place {
+    city: u32,
+    latitude: f64,
+    longitude: f64,
+    sessions: u32,
+}
+
+impl Places {
+    /// Counts a located session in its city (where the city is known).
+    pub fn observe(&mut self, v: &Visit) {
+        if !v.located() || v.city == NONE {
+            return;
+        }
+        if let Some(p) = self.places.iter_mut().find(|p| p.city == v.city) {
+            p.sessions += 1;
+            return;
+        }
+        if self.places.len() == PLACES {
+            let least = (0..self.places.len()).min_by_key(|&k| self.places[k].sessions).expect("full");
+            self.places.remove(least);
+        }
+        self.places.push(Place { city: v.city, latitude: v.latitude, longitude: v.longitude, sessions: 1 });
     }
-    fn remove(&mut self, v: u32) {
-        if let Some(c) = self.counts.get_mut(&v) {
-            *c -= 1;
-            if *c == 0 {
-                self.counts.remove(&v);
+
+    /// Home: the city of most sessions (the first of them on a tie).
+    fn home(&self) -> Option<&Place> {
+        self.places.iter().rev().max_by_key(|p| p.sessions)
+    }
+
+    /// How far a session is from home, once there is one.
+    pub fn km_from_home(&self, v: &Visit) -> Option<f64> {
+        self.home().map(|h| distance_km((h.latitude, h.longitude), (v.latitude, v.longitude)))
+    }
+
+    /// How far a session is from the nearest place the user has been, once there is one.
+    pub fn km_from_nearest(&self, v: &Visit) -> Option<f64> {
+        self.places
+            .iter()
+            .map(|p| distance_km((p.latitude, p.longitude), (v.latitude, v.longitude)))
+            .min_by(f64::total_cmp)
+    }
+}
+
+/// Values a user is remembered to have shown, at most.
+const RECENT: usize = 32;
+
+/// Values (countries, device profiles) a user showed, with when each was last seen (at most
+/// [`RECENT`] of them; the longest unseen is forgotten first).
+#[derive(Clone, Debug, Default)]
+pub struct Recent {
+    seen: Vec<(u32, i64)>,
+}
+
+impl Recent {
+    pub fn seen_since(&self, value: u32, since_us: i64) -> bool {
+        self.seen.iter().any(|&(v, t)| v == value && t >= since_us)
+    }
+    pub fn values_since(&self, since_us: i64) -> Vec<u32> {
+        let mut values: Vec<u32> =
+            self.seen.iter().filter(|&&(_, t)| t >= since_us).map(|&(v, _)| v).collect();
+        values.sort_unstable();
+        values
+    }
+    pub fn note(&mut self, value: u32, time_us: i64) {
+        if let Some(entry) = self.seen.iter_mut().find(|(v, _)| *v == value) {
+            entry.1 = entry.1.max(time_us);
+            return;
+        }
+        if self.seen.len() == RECENT {
+            let oldest = (0..self.seen.len()).min_by_key(|&k| self.seen[k].1).expect("full");
+            self.seen.remove(oldest);
+        }
+        self.seen.push((value, time_us));
+    }
+}
+
+/// The thresholds of [`NewCountry`].
+#[derive(Clone, Debug)]
+pub struct NewCountryRule {
+    pub history_hours: f64,
+    pub min_history: usize,
+    pub min_km: f64,
+}
+
+/// A country none of the user's located sessions of the trailing history came from, at least
+/// `min_km` from home: travel abroad, not a border crossed within the user's own region.
+#[derive(Clone, Debug, Default)]
+pub struct NewCountry {
+    places: Places,
+    countries: Recent,
+    located: usize,
+}
+
+/// What [`NewCountry`] found: the distance from home and the countries of the history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewCountryHit {
+    pub km_from_home: Option<f64>,
+    pub known: Vec<u32>,
+}
+
+impl NewCountry {
+    pub fn step(&mut self, v: &Visit, rule: &NewCountryRule) -> Option<NewCountryHit> {
+        if !v.located() {
+            return None;
+        }
+        let known = self.countries.values_since(v.time_us.saturating_sub(span_us(rule.history_hours)));
+        let km_from_home = self.places.km_from_home(v);
+        let hit = self.located >= rule.min_history.max(1)
+            && !known.is_empty()
+            && !known.contains(&v.country)
+            && km_from_home.is_none_or(|km| km >= rule.min_km);
+        self.places.observe(v);
+        self.countries.note(v.country, v.time_us);
+        self.located += 1;
+        hit.then_some(NewCountryHit { km_from_home, known })
+    }
+}
+
+/// The thresholds of [`MultiCountry`]: windows (hours, least countries), and how near home a
+/// session counts as home.
+#[derive(Clone, Debug)]
+pub struct MultiCountryRule {
+    pub windows: Vec<(f64, usize)>,
+    pub home_km: f64,
+}
+
+/// Several countries in a short window, home counted once: a session within `home_km` of home
+/// is home whatever its country (a commuter's neighbouring country is part of their region).
+#[derive(Clone, Debug, Default)]
+pub struct MultiCountry {
+    places: Places,
+    /// The located sessions of the longest window: (time, country, coordinates, position).
+    window: VecDeque<(i64, u32, f64, f64, usize)>,
+}
+
+/// What [`MultiCountry`] found: the window, its countries, and the positions of its sessions
+/// away from home (the hop).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MultiCountryHit {
+    pub window_hours: f64,
+    pub countries: Vec<u32>,
+    pub away: Vec<usize>,
+}
+
+impl MultiCountry {
+    /// Takes the user's session at `position` of their history.
+    pub fn step(&mut self, v: &Visit, position: usize, rule: &MultiCountryRule) -> Option<MultiCountryHit> {
+        if !v.located() {
+            return None;
+        }
+        self.places.observe(v);
+        let longest = rule.windows.iter().map(|w| w.0).fold(0.0, f64::max);
+        self.window.push_back((v.time_us, v.country, v.latitude, v.longitude, position));
+        while self.window.front().is_some_and(|e| e.0 <= v.time_us - span_us(longest)) {
+            self.window.pop_front();
+        }
+        const HOME: u32 = NONE;
+        for &(hours, least) in &rule.windows {
+            let since = v.time_us - span_us(hours);
+            let mut keys: Vec<u32> = Vec::new();
+            let mut countries: Vec<u32> = Vec::new();
+            let mut away = Vec::new();
+            for &(_, country, latitude, longitude, at) in self.window.iter().filter(|e| e.0 > since) {
+                let here = Visit { latitude, longitude, ..*v };
+                let home = self.places.km_from_home(&here).is_some_and(|km| km < rule.home_km);
+                let key = if home { HOME } else { country };
+                if !home {
+                    away.push(at);
+                }
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
+                if !countries.contains(&country) {
+                    countries.push(country);
+                }
+            }
+            if keys.len() >= least.max(2) {
+                countries.sort_unstable();
+                return Some(MultiCountryHit { window_hours: hours, countries, away });
             }
         }
-    }
-    fn distinct(&self) -> usize {
-        self.counts.len()
-    }
-    fn values(&self) -> Vec<u32> {
-        let mut v: Vec<u32> = self.counts.keys().copied().collect();
-        v.sort_unstable();
-        v
+        None
     }
 }
 
-fn known(visits: &[Visit], field: fn(&Visit) -> u32) -> impl Iterator<Item = (usize, i64, u32)> + '_ {
-    visits
-        .iter()
-        .enumerate()
-        .filter(move |(_, v)| v.time_us != i64::MIN && field(v) != NONE)
-        .map(move |(k, v)| (k, v.time_us, field(v)))
+/// The thresholds of [`NewDevice`].
+#[derive(Clone, Debug)]
+pub struct NewDeviceRule {
+    pub history_hours: f64,
+    pub min_history: usize,
+    pub min_km: f64,
 }
 
-/// Visits from a country none of the user's located visits in the `history_hours` before came
-/// from, given at least one such visit: `hit(index)`.
-pub fn new_countries(visits: &[Visit], history_hours: f64, mut hit: impl FnMut(usize)) {
-    let history_us = (history_hours * HOUR_US) as i64;
-    let located: Vec<(usize, i64, u32)> = known(visits, |v| v.country).collect();
-    let mut window = WindowCounts::default();
-    let mut left = 0;
-    for (j, &(index, time, country)) in located.iter().enumerate() {
-        while left < j && located[left].1 < time.saturating_sub(history_us) {
-            window.remove(located[left].2);
-            left += 1;
-        }
-        if window.distinct() > 0 && !window.counts.contains_key(&country) {
-            hit(index);
-        }
-        window.add(country);
-    }
+/// A device profile the user has not shown in the trailing history, in a session at least
+/// `min_km` from every place the user has been, after `min_history` sessions with a device:
+/// someone else's device, somewhere else. A new device where the user has been (a new phone,
+/// the laptop used now and then, at home or where they stayed) is how people are, not a finding.
+#[derive(Clone, Debug, Default)]
+pub struct NewDevice {
+    places: Places,
+    profiles: Recent,
+    with_device: usize,
 }
 
-/// Visits at which the user's visits within the `window_hours` up to and including it show at
-/// least `min_distinct` distinct values of `field`: `hit(index, the values)`.
-fn distinct_in_window(
-    visits: &[Visit],
-    field: fn(&Visit) -> u32,
-    window_hours: f64,
-    min_distinct: usize,
-    mut hit: impl FnMut(usize, Vec<u32>),
-) {
-    let window_us = (window_hours * HOUR_US) as i64;
-    let known: Vec<(usize, i64, u32)> = known(visits, field).collect();
-    let mut window = WindowCounts::default();
-    let mut left = 0;
-    for (pos, &(index, time, value)) in known.iter().enumerate() {
-        window.add(value);
-        while left < pos && known[left].1 <= time.saturating_sub(window_us) {
-            window.remove(known[left].2);
-            left += 1;
-        }
-        if window.distinct() >= min_distinct.max(1) {
-            hit(index, window.values());
-        }
-    }
+/// What [`NewDevice`] found: how many earlier sessions had a device, how far from the nearest
+/// place the user had been.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewDeviceHit {
+    pub earlier: usize,
+    pub km_from_known: f64,
 }
 
-/// Several countries in a short window.
-pub fn country_hopping(visits: &[Visit], window_hours: f64, min: usize, hit: impl FnMut(usize, Vec<u32>)) {
-    distinct_in_window(visits, |v| v.country, window_hours, min, hit)
-}
-
-/// Many device profiles in a short window.
-pub fn device_churn(visits: &[Visit], window_hours: f64, min: usize, hit: impl FnMut(usize, Vec<u32>)) {
-    distinct_in_window(visits, |v| v.device, window_hours, min, hit)
-}
-
-/// Visits on a device profile none of the earlier visits used, after at least `min_history`
-/// earlier visits with a device: `hit(index, how many earlier)`.
-pub fn new_devices(visits: &[Visit], min_history: usize, mut hit: impl FnMut(usize, usize)) {
-    let mut seen: Vec<u32> = Vec::new();
-    for (earlier, (index, _, device)) in known(visits, |v| v.device).enumerate() {
-        if !seen.contains(&device) {
-            if earlier >= min_history.max(1) {
-                hit(index, earlier);
+impl NewDevice {
+    pub fn step(&mut self, v: &Visit, rule: &NewDeviceRule) -> Option<NewDeviceHit> {
+        let mut hit = None;
+        if v.with_device() {
+            let new =
+                !self.profiles.seen_since(v.device, v.time_us.saturating_sub(span_us(rule.history_hours)));
+            if new && self.with_device >= rule.min_history.max(1) && v.located() {
+                hit = self
+                    .places
+                    .km_from_nearest(v)
+                    .filter(|&km| km >= rule.min_km)
+                    .map(|km_from_known| NewDeviceHit { earlier: self.with_device, km_from_known });
             }
-            seen.push(device);
+            self.profiles.note(v.device, v.time_us);
+            self.with_device += 1;
         }
+        self.places.observe(v);
+        hit
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The thresholds of [`DeviceChurn`]: windows (hours, least new profiles), the least share of
+/// the sessions since the first of them that are on them, the sessions whose profiles are the
+/// user's own to begin with, and how long a profile stays known.
+#[derive(Clone, Debug)]
+pub struct DeviceChurnRule {
+    pub windows: Vec<(f64, usize)>,
+    pub min_new_share: f64,
+    pub min_history: usize,
+    pub history_hours: f64,
+}
 
-    const H: i64 = HOUR_US as i64;
+/// Many device profiles new to the user within a window, in place of the user's own: counted
+/// against the profiles of the user's history, so a user of five devices switching between
+/// them is not churn and ten days of new devices, one a day, is; the new profiles are most of
+/// the sessions since the first of them, so a user taking up a new phone and tablet while
+/// still using their laptop is not churn either; and a new profile counts in a window only if
+/// the user does not come back to it after the window's length (the caller says when the
+/// user's history last shows it): churned profiles are thrown away, a device the user comes
+/// back to weeks later is theirs (a new phone, or a device the history had not shown yet).
+#[derive(Clone, Debug, Default)]
+pub struct DeviceChurn {
+    profiles: Recent,
+    with_device: usize,
+    /// Profiles first seen within the longest window: (first seen, profile, positions of the
+    /// sessions on it, the last time the user's history shows it).
+    fresh: VecDeque<(i64, u32, Vec<usize>, i64)>,
+    /// The sessions with a device within the longest window: (time, on a fresh profile).
+    recent: VecDeque<(i64, bool)>,
+}
 
-    fn visits(v: &[(i64, u32, u32)]) -> Vec<Visit> {
-        v.iter().map(|&(h, country, device)| Visit { time_us: h * H, country, device }).collect()
-    }
+/// What [`DeviceChurn`] found: the window, the new profiles, the positions of their sessions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeviceChurnHit {
+    pub window_hours: f64,
+    pub profiles: Vec<u32>,
+    pub sessions: Vec<usize>,
+}
 
-    fn collect(f: impl FnOnce(&mut dyn FnMut(usize))) -> Vec<usize> {
-        let mut hits = Vec::new();
-        f(&mut |i| hits.push(i));
-        hits
-    }
-
-    #[test]
-    fn a_new_country_needs_a_history_and_forgets_old_trips() {
-        let v = visits(&[(0, 1, 0), (10, 1, 0), (20, 2, 0), (30, 2, 0), (40, 1, 0)]);
-        assert_eq!(collect(|h| new_countries(&v, 90.0 * 24.0, h)), vec![2]);
-        // The first located visit has no history; an unlocated one is skipped.
-        let v = visits(&[(0, NONE, 0), (5, 3, 0), (6, NONE, 0), (7, 3, 0)]);
-        assert!(collect(|h| new_countries(&v, 90.0 * 24.0, h)).is_empty());
-        // Home country last seen beyond the history: coming back is new again.
-        let v = visits(&[(0, 1, 0), (100, 2, 0), (200, 2, 0), (300, 1, 0)]);
-        assert_eq!(collect(|h| new_countries(&v, 150.0, h)), vec![1, 3]);
-        // With nothing at all in the history, there is nothing to be new against.
-        let v = visits(&[(0, 1, 0), (300, 2, 0)]);
-        assert!(collect(|h| new_countries(&v, 150.0, h)).is_empty());
-    }
-
-    #[test]
-    fn hopping_counts_distinct_countries_inside_the_window_only() {
-        let v = visits(&[(0, 1, 0), (20, 2, 0), (40, 3, 0), (200, 4, 0), (201, 4, 0)]);
-        let mut hits = Vec::new();
-        country_hopping(&v, 72.0, 3, |i, c| hits.push((i, c)));
-        assert_eq!(hits, vec![(2, vec![1, 2, 3])]);
-        // The window's edge: 72 hours after the first visit it has left the window.
-        let v = visits(&[(0, 1, 0), (20, 2, 0), (72, 3, 0)]);
-        let mut hits = Vec::new();
-        country_hopping(&v, 72.0, 3, |i, _| hits.push(i));
-        assert!(hits.is_empty());
-    }
-
-    #[test]
-    fn churn_and_new_devices() {
-        let v = visits(&[(0, 1, 1), (100, 1, 1), (200, 1, 2), (210, 1, 3), (220, 1, 4), (230, 1, 5)]);
-        let mut churn = Vec::new();
-        device_churn(&v, 48.0, 4, |i, d| churn.push((i, d.len())));
-        // At hour 220 the window (172, 220] holds three profiles; at 230 four.
-        assert_eq!(churn, vec![(5, 4)]);
-        let mut new = Vec::new();
-        new_devices(&v, 3, |i, earlier| new.push((i, earlier)));
-        assert_eq!(new, vec![(3, 3), (4, 4), (5, 5)]);
-        // The same devices, one at a time, never churn.
-        let v = visits(&[(0, 1, 1), (1, 1, 2), (2, 1, 1), (3, 1, 2), (4, 1, 1)]);
-        let mut churn = Vec::new();
-        device_churn(&v, 48.0, 4, |i, _| churn.push(i));
-        assert!(churn.is_empty());
+impl DeviceChurn {
+    /// Takes the user's session at `position` of their history; `last_use_us` is the time of the
+    /// user's last session on the same profile (this one's own time if there is none later).
+    pub fn step(
+        &mut self,
+        v: &Visit,
+        position: usize,
+        last_use_us: i64,
+        rule: &DeviceChurnRule,
+    ) -> Option<DeviceChurnHit> {
+        if !v.with_device() {
+            return None;
+        }
+        let longest = rule.windows.iter().map(|w| w.0).fold(0.0, f64::max);
+        let expired = v.time_us - span_us(longest);
+        while self.fresh.front().is_some_and(|e| e.0 <= expired) {
+            self.fresh.pop_front();
+        }
+        while self.recent.front().is_some_and(|e| e.0 <= expired) {
+            self.recent.pop_front();
+        }
+        let fresh = if let Some(entry) = self.fresh.iter_mut().find(|e| e.1 == v.device) {
+            entry.2.push(position);
+            true
+        } else {
+            let known =
+                self.profiles.seen_since(v.device, v.time_us.saturating_sub(span_us(rule.history_hours)));
+            let fresh = !known && self.with_device >= rule.min_history;
+            if fresh {
+                self.fresh.push_back((v.time_us, v.device, vec![position], last_use_us));
+            }
+            fresh
+        };
+        self.recent.push_back((v.time_us, fresh));
+        self.profiles.note(v.device, v.time_us);
+        self.with_device += 1;
+        for &(hours, least) in &rule.windows {
+            let since = v.time_us - span_us(hours);
+            let span = span_us(hours);
+            let new: Vec<&(i64, u32, Vec<usize>, i64)> =
+                self.fresh.iter().filter(|e| e.0 > since && e.3 - e.0 <= span).collect();
+            let Some(first) = new.first().map(|e| e.0) else { continue };
+            let (on_new, all) = self
+                .recent
+                .iter()
+                .filter(|e| e.0 >= first)
+                .fold((0usize, 0usize), |(n, a), e| (n + e.1 as usize, a + 1));
+            if new.len() >= least.max(2) && on_new as f64 >= rule.min_new_share * all as f64 {
+                let mut profiles: Vec<u32> = new.iter().map(|e| e.1).collect();
+                profiles.sort_unstable();
+                let mut sessions: Vec<usize> = new.iter().flat_map(|e| e.2.iter().copied()).collect();
+                sessions.sort_unstable();
+                return Some(DeviceChurnHit { window_hours: hours, profiles, sessions });
+            }
+        }
+        None
     }
 }

@@ -10,16 +10,20 @@ use crate::dataset::rows::owned;
 use crate::risk::config::ScoreConfig;
 use crate::risk::rules::{self, HOUR_US};
 
-fn profile(t: &SessionTable, row: usize) -> Option<String> {
+fn profile_of(t: &SessionTable, row: usize) -> Option<String> {
     owned(t.device.get(row))
 }
 
+/// A device profile new to the user, far from anywhere they have been ([`rules::NewDevice`]).
 pub fn new_device(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>) {
     let c = &config.new_device;
+    let rule = c.rule();
     let mut buffer = Vec::new();
     for user in &t.users {
         visits(t, user.clone(), &mut buffer);
-        rules::new_devices(&buffer, c.min_history, |index, earlier| {
+        let mut state = rules::NewDevice::default();
+        for (index, v) in buffer.iter().enumerate() {
+            let Some(hit) = state.step(v, &rule) else { continue };
             let row = user.start + index;
             out.push(Finding {
                 row,
@@ -27,77 +31,225 @@ pub fn new_device(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>
                 severity: c.severity,
                 points: c.points,
                 summary: format!(
-                    "device {} not seen in {earlier} earlier sessions",
-                    t.device.get(row).unwrap_or("?")
+                    "device {} not seen in {} earlier sessions, {:.0} km from anywhere the user has been",
+                    t.device.get(row).unwrap_or("?"),
+                    hit.earlier,
+                    hit.km_from_known
                 ),
                 evidence: Evidence {
-                    device_profiles: profile(t, row).into_iter().collect(),
-                    sessions: Some(earlier as i32),
+                    device_profiles: profile_of(t, row).into_iter().collect(),
+                    sessions: Some(hit.earlier as i32),
+                    km: Some(hit.km_from_known),
+                    to_city: owned(t.city.get(row)),
+                    to_country: owned(t.country.get(row)),
                     ..Evidence::default()
                 },
             });
-        });
+        }
     }
 }
 
+/// Many device profiles new to the user within a window ([`rules::DeviceChurn`]): every session
+/// on those profiles is flagged.
 pub fn device_churn(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>) {
     let c = &config.device_churn;
+    let rule = c.rule();
     let mut buffer = Vec::new();
+    let mut flagged: Vec<bool> = Vec::new();
+    let mut last_use: Vec<i64> = Vec::new();
+    let mut latest: HashMap<u32, i64, FxBuild> = HashMap::default();
     for user in &t.users {
         visits(t, user.clone(), &mut buffer);
-        rules::device_churn(&buffer, c.window_hours, c.min_distinct, |index, codes| {
-            let row = user.start + index;
+        let mut state = rules::DeviceChurn::default();
+        flagged.clear();
+        flagged.resize(buffer.len(), false);
+        // Each session's profile's last use in the user's history, from the end backwards.
+        last_use.clear();
+        last_use.resize(buffer.len(), i64::MIN);
+        latest.clear();
+        for (index, v) in buffer.iter().enumerate().rev().filter(|(_, v)| v.time_us != i64::MIN) {
+            last_use[index] = *latest.entry(v.device).or_insert(v.time_us);
+        }
+        for (index, v) in buffer.iter().enumerate() {
+            let Some(hit) = state.step(v, index, last_use[index], &rule) else { continue };
             let profiles: Vec<String> =
-                codes.iter().filter_map(|&k| t.device.value(k)).map(str::to_owned).collect();
-            out.push(Finding {
-                row,
-                detector: detector::DEVICE_CHURN,
-                severity: c.severity,
-                points: c.points,
-                summary: format!("{} device profiles within {} h", profiles.len(), c.window_hours),
-                evidence: Evidence {
-                    device_profiles: profiles,
-                    hours: Some(c.window_hours),
-                    ..Evidence::default()
-                },
-            });
-        });
+                hit.profiles.iter().filter_map(|&k| t.device.value(k)).map(str::to_owned).collect();
+            for &at in &hit.sessions {
+                if std::mem::replace(&mut flagged[at], true) {
+                    continue;
+                }
+                out.push(Finding {
+                    row: user.start + at,
+                    detector: detector::DEVICE_CHURN,
+                    severity: c.severity,
+                    points: c.points,
+                    summary: format!(
+                        "{} device profiles new to the user within {} h",
+                        profiles.len(),
+                        hit.window_hours
+                    ),
+                    evidence: Evidence {
+                        device_profiles: profiles.clone(),
+                        hours: Some(hit.window_hours),
+                        sessions: Some(hit.sessions.len() as i32),
+                        ..Evidence::default()
+                    },
+                });
+            }
+        }
     }
 }
 
-/// One device profile on one network in one city used by many users within a few hours, well
-/// above what that profile, network and city usually see (a popular phone on a big city's
-/// carrier is used by many people every hour): sessions sorted by (profile, ASN, city, time), a
-/// sliding window counting distinct users against a threshold of `min_users` or `burst_factor`
-/// times the usual sessions per window, whichever is higher.
+/// Distinct users per device profile in a sliding window over one network and city.
+#[derive(Default)]
+struct ProfileUsers {
+    /// profile → user → sessions in the window
+    users_on: HashMap<u32, HashMap<u32, u32, FxBuild>, FxBuild>,
+    /// The profiles two or more users in the window used.
+    shared: Vec<u32>,
+    /// (profile, user) pairs in the window.
+    pairs: usize,
+}
+
+impl ProfileUsers {
+    fn clear(&mut self) {
+        self.users_on.clear();
+        self.shared.clear();
+        self.pairs = 0;
+    }
+    fn users(&self, profile: u32) -> usize {
+        self.users_on.get(&profile).map_or(0, HashMap::len)
+    }
+    fn add(&mut self, profile: u32, user: u32) {
+        let users = self.users_on.entry(profile).or_default();
+        let count = users.entry(user).or_insert(0);
+        *count += 1;
+        if *count == 1 {
+            self.pairs += 1;
+            if users.len() == 2 {
+                self.shared.push(profile);
+            }
+        }
+    }
+    fn remove(&mut self, profile: u32, user: u32) {
+        let users = self.users_on.get_mut(&profile).expect("counted when it entered");
+        let count = users.get_mut(&user).expect("counted when it entered");
+        *count -= 1;
+        if *count == 0 {
+            users.remove(&user);
+            self.pairs -= 1;
+            if users.len() == 1 {
+                self.shared.retain(|&p| p != profile);
+            }
+        }
+    }
+}
+
+/// Whether each row's device profile is new to its user: none of the user's earlier sessions
+/// showed it (a user's first session is new too: a farm's members may be accounts it just
+/// opened). A farm's members come to its phones; people in a city use their own. On the first
+/// days of the data everyone is new, which the test measures against the window's newcomers.
+fn new_to_user(t: &SessionTable) -> Vec<bool> {
+    let mut new = vec![false; t.len()];
+    let mut seen: Vec<u32> = Vec::new();
+    for user in &t.users {
+        seen.clear();
+        for row in user.clone() {
+            let profile = t.device.codes[row];
+            if profile != NONE && !seen.contains(&profile) {
+                new[row] = true;
+                seen.push(profile);
+            }
+        }
+    }
+    new
+}
+
+/// The chance that a Poisson count of mean `mean` is `k` or more.
+pub fn poisson_tail(mean: f64, k: usize) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    // P(X = k), then the terms after it, until they no longer count.
+    let mut term = (-mean).exp();
+    for i in 1..=k {
+        term *= mean / i as f64;
+    }
+    let mut tail = 0.0;
+    let mut i = k;
+    while term > tail * 1e-12 && i < k + 1_000 {
+        tail += term;
+        i += 1;
+        term *= mean / i as f64;
+    }
+    tail.min(1.0)
+}
+
+/// The profiles of a window that more users came to new than its other newcomers would bring
+/// them (see [`fraud_farm`]). The other newcomers are counted without the farm's own phones,
+/// which would hide one another: first without any profile two newcomers share, then with
+/// those found ordinary, until nothing changes.
+fn farm_phones_in(
+    newcomers: &ProfileUsers,
+    usual: &impl Fn(u32) -> (f64, f64),
+    max_chance: f64,
+    out: &mut Vec<u32>,
+) {
+    out.clear();
+    out.extend_from_slice(&newcomers.shared);
+    for _ in 0..4 {
+        let on_farm_phones: usize = out.iter().map(|&p| newcomers.users(p)).sum();
+        let others = newcomers.pairs - on_farm_phones;
+        let before = out.len();
+        out.retain(|&profile| {
+            let (rate, q) = usual(profile);
+            let expected = rate.max(others as f64 * q / (1.0 - q));
+            poisson_tail(expected, newcomers.users(profile)) <= max_chance
+        });
+        if out.len() == before {
+            break;
+        }
+    }
+}
+
+/// Many users on one network (ASN) in one GeoIP city within hours, on device profiles they came
+/// to new: sessions sorted by (ASN, city, time), a sliding window per configured length. A
+/// farm's members come to its phones (profiles none of their earlier sessions showed), while
+/// people in a city use their own devices; so a profile is one of a farm's phones when more
+/// users came to it new in the window than the window's other newcomers would bring it (their
+/// number times the profile's share of this network and city's newcomers over the span,
+/// Poisson) with a chance of at most `max_chance`. Measured against the window's own newcomers,
+/// the test holds in a quiet town and a busy capital, and on the day the data begins, when
+/// everyone is new. A window fires when `min_users` users came new to such profiles, and flags
+/// those sessions (not a resident's who had the phone before).
 pub fn fraud_farm(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>) {
     let c = &config.fraud_farm;
-    let window_us = (c.window_hours * HOUR_US) as i64;
     let mut rows: Vec<u32> = (0..t.len() as u32)
         .filter(|&r| {
             let r = r as usize;
             t.device.codes[r] != NONE && t.asn[r] >= 0 && t.created_us[r] != i64::MIN
         })
         .collect();
-    // A farm sits in one place: one device profile, one network, one GeoIP city. (A national
-    // carrier's ASN spans a country, where a popular phone is everyone's.)
-    let key = |r: u32| (t.device.codes[r as usize], t.asn[r as usize], t.city.codes[r as usize]);
+    // A farm sits in one place: one network, one GeoIP city. (A national carrier's ASN spans a
+    // country, where a popular phone is everyone's.)
+    let key = |r: u32| (t.asn[r as usize], t.city.codes[r as usize]);
     rows.sort_unstable_by_key(|&r| (key(r), t.created_us[r as usize]));
     // Which user each row belongs to.
     let mut user_of = vec![0u32; t.len()];
     for (u, range) in t.users.iter().enumerate() {
         user_of[range.clone()].iter_mut().for_each(|x| *x = u as u32);
     }
-
+    let new = new_to_user(t);
     let (span_start, span_end) = t
         .created_us
         .iter()
         .filter(|&&x| x != i64::MIN)
         .fold((i64::MAX, i64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
-    let span_windows = ((span_end - span_start).max(window_us) as f64 / window_us as f64).max(1.0);
     let mut flagged = vec![false; t.len()];
     let mut group_start = 0;
-    let mut users_in_window: HashMap<u32, u32, FxBuild> = HashMap::default();
+    let mut newcomers_of: HashMap<u32, usize, FxBuild> = HashMap::default();
+    let mut newcomers = ProfileUsers::default();
+    let mut farm_phones: Vec<u32> = Vec::new();
     while group_start < rows.len() {
         let group_key = key(rows[group_start]);
         let group_end = group_start
@@ -110,48 +262,66 @@ pub fn fraud_farm(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>
         if group.len() < c.min_users {
             continue;
         }
-        // The usual traffic of this profile, network and city: its sessions per window over
-        // the whole span.
-        let usual = group.len() as f64 / span_windows;
-        let threshold = (c.min_users as f64).max(c.burst_factor * usual).ceil() as usize;
-        users_in_window.clear();
-        let mut left = 0;
-        for (pos, &r) in group.iter().enumerate() {
-            let time = t.created_us[r as usize];
-            *users_in_window.entry(user_of[r as usize]).or_insert(0) += 1;
-            while left < pos && t.created_us[group[left] as usize] <= time - window_us {
-                let u = user_of[group[left] as usize];
-                let count = users_in_window.get_mut(&u).expect("counted when it entered");
-                *count -= 1;
-                if *count == 0 {
-                    users_in_window.remove(&u);
+        // Each profile's share of the newcomers here (one more each, so none is certain).
+        newcomers_of.clear();
+        for &r in group.iter().filter(|&&r| new[r as usize]) {
+            *newcomers_of.entry(t.device.codes[r as usize]).or_insert(0) += 1;
+        }
+        let total: usize = newcomers_of.values().sum();
+        for &hours in &c.window_hours {
+            let window_us = (hours * HOUR_US) as i64;
+            let windows_in_span = ((span_end - span_start).max(window_us) as f64 / window_us as f64).max(1.0);
+            // A profile's newcomers per window over the span, and its share of the newcomers
+            // (one more each, so none is certain).
+            let usual = |profile: u32| {
+                let n = newcomers_of.get(&profile).copied().unwrap_or(0);
+                (n as f64 / windows_in_span, (n + 1) as f64 / (total + newcomers_of.len() + 1) as f64)
+            };
+            newcomers.clear();
+            let mut left = 0;
+            for (pos, &r) in group.iter().enumerate() {
+                let (r, time) = (r as usize, t.created_us[r as usize]);
+                if new[r] {
+                    newcomers.add(t.device.codes[r], user_of[r]);
                 }
-                left += 1;
-            }
-            if users_in_window.len() >= threshold {
-                let members = users_in_window.len() as i32;
+                while left < pos && t.created_us[group[left] as usize] <= time - window_us {
+                    let gone = group[left] as usize;
+                    if new[gone] {
+                        newcomers.remove(t.device.codes[gone], user_of[gone]);
+                    }
+                    left += 1;
+                }
+                farm_phones_in(&newcomers, &usual, c.max_chance, &mut farm_phones);
+                let members: usize = farm_phones.iter().map(|&p| newcomers.users(p)).sum();
+                if members < c.min_users {
+                    continue;
+                }
                 for &m in &group[left..=pos] {
                     let m = m as usize;
-                    if flagged[m] {
+                    // A resident who had the phone before is not one of the farm's members.
+                    if !new[m]
+                        || !farm_phones.contains(&t.device.codes[m])
+                        || std::mem::replace(&mut flagged[m], true)
+                    {
                         continue;
                     }
-                    flagged[m] = true;
                     out.push(Finding {
                         row: m,
                         detector: detector::FRAUD_FARM,
                         severity: c.severity,
                         points: c.points,
                         summary: format!(
-                            "{members} users on device {} via AS{} within {} h (usually {usual:.1})",
-                            t.device.get(m).unwrap_or("?"),
+                            "{members} users on {} device profile(s) they came to new, via AS{} in {} within {hours} h (device {})",
+                            farm_phones.len(),
                             t.asn[m],
-                            c.window_hours
+                            t.city.get(m).unwrap_or("?"),
+                            t.device.get(m).unwrap_or("?"),
                         ),
                         evidence: Evidence {
-                            device_profiles: profile(t, m).into_iter().collect(),
+                            device_profiles: profile_of(t, m).into_iter().collect(),
                             asn: Some(t.asn[m]),
-                            users: Some(members),
-                            hours: Some(c.window_hours),
+                            users: Some(members as i32),
+                            hours: Some(hours),
                             to_city: owned(t.city.get(m)),
                             ..Evidence::default()
                         },
@@ -185,7 +355,7 @@ pub fn contradictory_device(t: &SessionTable, config: &ScoreConfig, out: &mut Ve
                 points: c.points,
                 summary: format!("{why}: {}", t.device.get(row).unwrap_or("?")),
                 evidence: Evidence {
-                    device_profiles: profile(t, row).into_iter().collect(),
+                    device_profiles: profile_of(t, row).into_iter().collect(),
                     ..Evidence::default()
                 },
             });

@@ -61,48 +61,49 @@ pub fn impossible_travel(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<F
     }
 }
 
-/// The visits of one user, for the shared rules.
+/// The visits of one user, for the per-user rules.
 pub fn visits(t: &SessionTable, user: std::ops::Range<usize>, buffer: &mut Vec<Visit>) {
     buffer.clear();
     buffer.extend(user.map(|row| Visit {
         time_us: t.created_us[row],
         country: t.country.codes[row],
+        city: t.city.codes[row],
+        latitude: t.latitude[row],
+        longitude: t.longitude[row],
+        anonymized: t.anonymizer[row] == Some(true),
         device: t.device.codes[row],
     }));
 }
 
-/// A country none of the user's sessions in the recent history came from.
+fn names(column: &crate::score::table::Interned, codes: &[u32]) -> Vec<String> {
+    codes.iter().filter_map(|&k| column.value(k)).map(str::to_owned).collect()
+}
+
+/// A country none of the user's sessions of the recent history came from, away from home
+/// ([`rules::NewCountry`]).
 pub fn new_country(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>) {
     let c = &config.new_country;
+    let rule = c.rule();
     let mut buffer = Vec::new();
     for user in &t.users {
         visits(t, user.clone(), &mut buffer);
-        let countries_before = |index: usize| {
-            let mut seen: Vec<&str> = Vec::new();
-            for v in &buffer[..index] {
-                if let Some(name) = t.country.value(v.country) {
-                    if !seen.contains(&name) {
-                        seen.push(name);
-                    }
-                }
-            }
-            seen.into_iter().map(str::to_owned).collect::<Vec<_>>()
-        };
-        let mut hits = Vec::new();
-        rules::new_countries(&buffer, c.history_days * 24.0, |index| hits.push(index));
-        for index in hits {
+        let mut state = rules::NewCountry::default();
+        for (index, v) in buffer.iter().enumerate() {
+            let Some(hit) = state.step(v, &rule) else { continue };
             let row = user.start + index;
-            let known = countries_before(index);
+            let known = names(&t.country, &hit.known);
             let country = t.country.get(row).unwrap_or("?");
+            let away = hit.km_from_home.map_or(String::new(), |km| format!(", {km:.0} km from home"));
             out.push(Finding {
                 row,
                 detector: detector::NEW_COUNTRY,
                 severity: c.severity,
                 points: c.points,
-                summary: format!("first session from {country}; earlier from {}", known.join(", ")),
+                summary: format!("first session from {country}{away}; earlier from {}", known.join(", ")),
                 evidence: Evidence {
                     to_country: owned(t.country.get(row)),
                     to_city: owned(t.city.get(row)),
+                    km: hit.km_from_home,
                     countries: known,
                     ..Evidence::default()
                 },
@@ -111,34 +112,45 @@ pub fn new_country(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding
     }
 }
 
-/// Several countries within a short window.
+/// Several countries within a short window, home counted once ([`rules::MultiCountry`]): the
+/// sessions away from home in the window are flagged.
 pub fn multi_country(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>) {
     let c = &config.multi_country;
+    let rule = c.rule();
     let mut buffer = Vec::new();
+    let mut flagged: Vec<bool> = Vec::new();
     for user in &t.users {
         visits(t, user.clone(), &mut buffer);
-        rules::country_hopping(&buffer, c.window_hours, c.min_distinct, |index, codes| {
-            let row = user.start + index;
-            let countries: Vec<String> =
-                codes.iter().filter_map(|&k| t.country.value(k)).map(str::to_owned).collect();
-            out.push(Finding {
-                row,
-                detector: detector::MULTI_COUNTRY,
-                severity: c.severity,
-                points: c.points,
-                summary: format!(
-                    "{} countries within {} h: {}",
-                    countries.len(),
-                    c.window_hours,
-                    countries.join(", ")
-                ),
-                evidence: Evidence {
-                    to_country: owned(t.country.get(row)),
-                    countries,
-                    hours: Some(c.window_hours),
-                    ..Evidence::default()
-                },
-            });
-        });
+        let mut state = rules::MultiCountry::default();
+        flagged.clear();
+        flagged.resize(buffer.len(), false);
+        for (index, v) in buffer.iter().enumerate() {
+            let Some(hit) = state.step(v, index, &rule) else { continue };
+            let countries = names(&t.country, &hit.countries);
+            for &at in &hit.away {
+                if std::mem::replace(&mut flagged[at], true) {
+                    continue;
+                }
+                let row = user.start + at;
+                out.push(Finding {
+                    row,
+                    detector: detector::MULTI_COUNTRY,
+                    severity: c.severity,
+                    points: c.points,
+                    summary: format!(
+                        "{} countries within {} h: {}",
+                        countries.len(),
+                        hit.window_hours,
+                        countries.join(", ")
+                    ),
+                    evidence: Evidence {
+                        to_country: owned(t.country.get(row)),
+                        countries: countries.clone(),
+                        hours: Some(hit.window_hours),
+                        ..Evidence::default()
+                    },
+                });
+            }
+        }
     }
 }

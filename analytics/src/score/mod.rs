@@ -3,8 +3,8 @@
 //!
 //! - [`input`] reads the sessions (polars), sorted by user and time, into a [`table`].
 //! - [`signals`] gives each session its own reasons; the detectors ([`geo_detectors`],
-//!   [`device_detectors`], [`consistency_detectors`], sharing [`crate::risk::rules`] with the
-//!   generator's labels) give findings, each also a reason of the session it is on.
+//!   [`device_detectors`] over the per-user rules of [`crate::risk::rules`],
+//!   [`consistency_detectors`]) give findings, each also a reason of the session it is on.
 //! - [`output`] writes `scores/` and `findings/`; [`evaluate`] measures findings against labels.
 //!
 //! Every weight and threshold is in [`crate::risk::config`] (`analytics/data/score.toml`).

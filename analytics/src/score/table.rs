@@ -202,8 +202,20 @@ pub fn columns_for(scores: bool, detectors: &[&str]) -> Vec<&'static str> {
             d::IMPOSSIBLE_TRAVEL => {
                 &["latitude", "longitude", "accuracy_radius_km", "anonymizer", "is_mobile", "city", "country"]
             }
-            d::NEW_COUNTRY | d::MULTI_COUNTRY => &["country", "city"],
-            d::NEW_DEVICE | d::DEVICE_CHURN | d::CONTRADICTORY_DEVICE => &device,
+            d::NEW_COUNTRY | d::MULTI_COUNTRY => &["country", "city", "latitude", "longitude", "anonymizer"],
+            d::NEW_DEVICE => &[
+                "browser",
+                "browser_version",
+                "os",
+                "platform",
+                "is_mobile",
+                "country",
+                "city",
+                "latitude",
+                "longitude",
+                "anonymizer",
+            ],
+            d::DEVICE_CHURN | d::CONTRADICTORY_DEVICE => &device,
             d::FRAUD_FARM => &["browser", "browser_version", "os", "platform", "is_mobile", "asn", "city"],
             d::AGE_INCONSISTENT => &["age_min", "age_max"],
             d::SEX_INCONSISTENT => &["sex"],

@@ -170,91 +170,276 @@ fn impossible_travel_compares_one_user_with_itself_only() {
     assert!(fires(&rows, detector::IMPOSSIBLE_TRAVEL).is_empty());
 }
 
-#[test]
-fn new_country_needs_a_history_and_a_country_not_in_it() {
-    let rows = [session("u", 0.0, BERLIN), session("u", 48.0, HAMBURG), session("u", 96.0, PARIS)];
-    assert_eq!(fires(&rows, detector::NEW_COUNTRY), vec!["u-96"]);
-    // A first session abroad has nothing to compare with; coming home is not new.
-    let rows = [session("v", 0.0, PARIS), session("v", 48.0, BERLIN), session("v", 96.0, PARIS)];
-    assert_eq!(fires(&rows, detector::NEW_COUNTRY), vec!["v-48"]);
+/// A place `km` due north of `city`, in `country` (the haversine on core's mean radius: a
+/// degree of latitude is 111.195 km).
+fn north_of(city: City, km: f64, name: &'static str, country: &'static str) -> City {
+    (name, country, city.2 + km / 111.195_08, city.3)
+}
+
+/// `u`'s sessions at `hours`, each in its city on its device.
+fn history(user: &str, visits: &[(f64, City, Device)]) -> Vec<SessionRow> {
+    visits
+        .iter()
+        .map(|&(hours, city, device)| {
+            let mut r = session(user, hours, city);
+            on(&mut r, device);
+            r
+        })
+        .collect()
 }
 
 #[test]
-fn several_countries_count_within_the_window_only() {
-    let rows = [session("u", 0.0, BERLIN), session("u", 10.0, PARIS), session("u", 30.0, MILAN)];
-    assert_eq!(fires(&rows, detector::MULTI_COUNTRY), vec!["u-30"]);
-    let rows = [session("v", 0.0, BERLIN), session("v", 100.0, PARIS), session("v", 200.0, MILAN)];
+fn a_new_country_is_travel_abroad_and_coming_home_is_not_new() {
+    let rows = history("u", &[(0.0, BERLIN, WINDOWS), (48.0, HAMBURG, WINDOWS), (96.0, PARIS, WINDOWS)]);
+    assert_eq!(fires(&rows, detector::NEW_COUNTRY), vec!["u-96"]);
+    let rows = history(
+        "v",
+        &[(0.0, BERLIN, WINDOWS), (10.0, BERLIN, WINDOWS), (48.0, PARIS, WINDOWS), (96.0, BERLIN, WINDOWS)],
+    );
+    assert_eq!(fires(&rows, detector::NEW_COUNTRY), vec!["v-48"]);
+    // A first session has nothing to compare with.
+    assert!(fires(&history("w", &[(0.0, PARIS, WINDOWS)]), detector::NEW_COUNTRY).is_empty());
+}
+
+#[test]
+fn a_new_country_must_be_away_from_home() {
+    // Home in Berlin; the other country's session 199 km away is the user's region (a border
+    // crossed, a neighbouring city's GeoIP), 201 km away it is travel.
+    let near = north_of(BERLIN, 199.0, "Near", "PL");
+    let far = north_of(BERLIN, 201.0, "Far", "PL");
+    for (place, fires_expected) in [(near, false), (far, true)] {
+        let rows = history("u", &[(0.0, BERLIN, WINDOWS), (24.0, BERLIN, WINDOWS), (48.0, place, WINDOWS)]);
+        assert_eq!(!fires(&rows, detector::NEW_COUNTRY).is_empty(), fires_expected, "{}", place.0);
+    }
+    // A commuter: home near the border, often across it; a trip abroad is still new.
+    let basel = north_of(BERLIN, 120.0, "Basel", "CH");
+    let rows = history(
+        "c",
+        &[
+            (0.0, BERLIN, WINDOWS),
+            (24.0, basel, WINDOWS),
+            (48.0, BERLIN, WINDOWS),
+            (72.0, basel, WINDOWS),
+            (96.0, PARIS, WINDOWS),
+        ],
+    );
+    assert_eq!(fires(&rows, detector::NEW_COUNTRY), vec!["c-96"]);
+}
+
+#[test]
+fn a_new_country_skips_anonymizers_and_forgets_old_trips() {
+    // A VPN exit abroad is not where the user is.
+    let mut rows = history("u", &[(0.0, BERLIN, WINDOWS), (1.0, NEW_YORK, WINDOWS)]);
+    flag(&mut rows[1], "anonymizer", true);
+    assert!(fires(&rows, detector::NEW_COUNTRY).is_empty());
+    // Paris 89 days ago is remembered; 91 days ago it is new again.
+    for (days, expected) in [(89.0, false), (91.0, true)] {
+        let rows = history(
+            "v",
+            &[
+                (0.0, BERLIN, WINDOWS),
+                (24.0, PARIS, WINDOWS),
+                (48.0 * 24.0, BERLIN, WINDOWS),
+                (24.0 + days * 24.0, PARIS, WINDOWS),
+            ],
+        );
+        let found = fires(&rows, detector::NEW_COUNTRY);
+        assert_eq!(found.len(), 1 + expected as usize, "{days} days: {found:?}");
+    }
+}
+
+#[test]
+fn several_countries_within_five_or_ten_days_home_counted_once() {
+    let hop = |user: &str, last: f64| {
+        history(user, &[(0.0, BERLIN, WINDOWS), (last / 2.0, PARIS, WINDOWS), (last, MILAN, WINDOWS)])
+    };
+    // Three countries in 119.9 hours: the sessions abroad are flagged.
+    assert_eq!(fires(&hop("u", 119.9), detector::MULTI_COUNTRY), vec!["u-59.95", "u-119.9"]);
+    // In 120 hours the first has left the window.
+    assert!(fires(&hop("v", 120.0), detector::MULTI_COUNTRY).is_empty());
+    // Four countries in ten days (no three in five): 239 hours fire, 240 do not.
+    let madrid: City = ("Madrid", "ES", 40.416, -3.703);
+    for (last, expected) in [(239.0, 3), (240.0, 0)] {
+        let rows = history(
+            "w",
+            &[
+                (0.0, BERLIN, WINDOWS),
+                (100.0, PARIS, WINDOWS),
+                (200.0, MILAN, WINDOWS),
+                (last, madrid, WINDOWS),
+            ],
+        );
+        assert_eq!(fires(&rows, detector::MULTI_COUNTRY).len(), expected, "{last} h");
+    }
+    // A commuter's neighbouring country is home: home, Basel and Paris in two days are two.
+    let basel = north_of(BERLIN, 120.0, "Basel", "CH");
+    let rows = history("c", &[(0.0, BERLIN, WINDOWS), (20.0, basel, WINDOWS), (40.0, PARIS, WINDOWS)]);
+    assert!(fires(&rows, detector::MULTI_COUNTRY).is_empty());
+    // A long trip, a week in each country, is not a hop.
+    let rows =
+        history("t", &[(0.0, BERLIN, WINDOWS), (30.0, PARIS, WINDOWS), (30.0 + 7.0 * 24.0, MILAN, WINDOWS)]);
     assert!(fires(&rows, detector::MULTI_COUNTRY).is_empty());
 }
 
 #[test]
-fn a_new_device_needs_an_established_history() {
-    let mut rows: Vec<SessionRow> = (0..3).map(|k| session("u", k as f64 * 50.0, BERLIN)).collect();
-    let mut new = session("u", 200.0, BERLIN);
-    on(&mut new, MAC);
-    rows.push(new);
+fn a_new_device_is_someone_elses_device_somewhere_else() {
+    let home = [(0.0, BERLIN, WINDOWS), (50.0, BERLIN, WINDOWS), (100.0, BERLIN, WINDOWS)];
+    let mut rows = history("u", &home);
+    rows.extend(history("u", &[(200.0, PARIS, IPHONE), (300.0, BERLIN, IPHONE)]));
     assert_eq!(fires(&rows, detector::NEW_DEVICE), vec!["u-200"]);
-    // After two sessions a second device is how people are, not news.
-    rows.remove(0);
+    // At home a new device is a new phone; abroad, a known device is the user travelling.
+    let mut rows = history("v", &home);
+    rows.extend(history("v", &[(200.0, BERLIN, IPHONE), (300.0, PARIS, WINDOWS)]));
+    assert!(fires(&rows, detector::NEW_DEVICE).is_empty());
+    // 199 km from home is home's region; 201 km is away.
+    for (km, expected) in [(199.0, false), (201.0, true)] {
+        let mut rows = history("w", &home);
+        rows.extend(history("w", &[(200.0, north_of(BERLIN, km, "Somewhere", "DE"), IPHONE)]));
+        assert_eq!(!fires(&rows, detector::NEW_DEVICE).is_empty(), expected, "{km} km");
+    }
+    // Three earlier sessions make a history; two do not.
+    let rows = history("x", &[(0.0, BERLIN, WINDOWS), (50.0, BERLIN, WINDOWS), (200.0, PARIS, IPHONE)]);
+    assert!(fires(&rows, detector::NEW_DEVICE).is_empty());
+    // Through an anonymizer the place is the exit's.
+    let mut rows = history("y", &home);
+    rows.extend(history("y", &[(200.0, PARIS, IPHONE)]));
+    flag(&mut rows[3], "anonymizer", true);
     assert!(fires(&rows, detector::NEW_DEVICE).is_empty());
 }
 
-#[test]
-fn device_churn_needs_many_profiles_in_a_short_window() {
-    let devices = [WINDOWS, MAC, IPHONE, ANDROID];
-    let rows: Vec<SessionRow> = devices
-        .iter()
-        .enumerate()
-        .map(|(k, &d)| {
-            let mut r = session("u", k as f64 * 6.0, BERLIN);
-            on(&mut r, d);
-            r
-        })
-        .collect();
-    assert_eq!(fires(&rows, detector::DEVICE_CHURN), vec!["u-18"]);
-    // The same four devices a week apart each.
-    let spread: Vec<SessionRow> = devices
-        .iter()
-        .enumerate()
-        .map(|(k, &d)| {
-            let mut r = session("v", k as f64 * 168.0, BERLIN);
-            on(&mut r, d);
-            r
-        })
-        .collect();
-    assert!(fires(&spread, detector::DEVICE_CHURN).is_empty());
+const IPAD: Device = ("Safari", "17.5", "OS X", "iPad", true);
+const EDGE: Device = ("Edge", "126.0.0.0", "Windows 10.0", "Microsoft Windows", false);
+const SAMSUNG: Device = ("Chrome", "121.0.0.0", "Linux", "Android", true);
+
+/// Two sessions on the user's own laptop, then `devices` one after another `gap` hours apart.
+fn churn(user: &str, devices: &[Device], gap: f64) -> Vec<SessionRow> {
+    let mut rows = history(user, &[(0.0, BERLIN, WINDOWS), (24.0, BERLIN, WINDOWS)]);
+    for (k, &d) in devices.iter().enumerate() {
+        rows.extend(history(user, &[(100.0 + k as f64 * gap, BERLIN, d)]));
+    }
+    rows
 }
 
-/// `users` sessions of different users on one phone and network, `gap` hours apart, and a
-/// background of other users on other devices so the pair's usual rate is known.
-fn farm(users: usize, gap: f64) -> Vec<SessionRow> {
+#[test]
+fn device_churn_counts_profiles_new_to_the_user_fast_or_slow() {
+    let four = [MAC, IPHONE, ANDROID, FIREFOX];
+    // Fast: four new profiles in 18 hours; every churned session is flagged.
+    assert_eq!(fires(&churn("u", &four, 6.0), detector::DEVICE_CHURN).len(), 4);
+    // Slow: one a day, and one every 111.9 hours (the fourth 335.7 hours after the first).
+    assert_eq!(fires(&churn("v", &four, 24.0), detector::DEVICE_CHURN).len(), 4);
+    assert_eq!(fires(&churn("w", &four, 111.9), detector::DEVICE_CHURN).len(), 4);
+    // The first has left the 14-day window when the fourth comes 336 hours later.
+    assert!(fires(&churn("x", &four, 112.0), detector::DEVICE_CHURN).is_empty());
+    // Three new profiles are not enough in any window.
+    assert!(fires(&churn("y", &four[..3], 1.0), detector::DEVICE_CHURN).is_empty());
+}
+
+#[test]
+fn a_new_profile_the_user_comes_back_to_after_the_window_is_theirs() {
+    let four = [MAC, IPHONE, ANDROID, FIREFOX];
+    // The Mac (first seen at hour 100) again 40 hours later, inside the 48-hour window: churn.
+    let mut rows = churn("u", &four, 6.0);
+    rows.extend(history("u", &[(140.0, BERLIN, MAC)]));
+    assert_eq!(fires(&rows, detector::DEVICE_CHURN).len(), 5);
+    // Again 336 hours later (the longest window's length): still churn, in that window.
+    let mut rows = churn("v", &four, 6.0);
+    rows.extend(history("v", &[(436.0, BERLIN, MAC)]));
+    assert_eq!(fires(&rows, detector::DEVICE_CHURN).len(), 4);
+    // Again 337 hours later: the Mac is the user's own, three new profiles are not churn.
+    let mut rows = churn("w", &four, 6.0);
+    rows.extend(history("w", &[(437.0, BERLIN, MAC)]));
+    assert!(fires(&rows, detector::DEVICE_CHURN).is_empty());
+}
+
+#[test]
+fn switching_between_own_devices_is_not_churn() {
+    // Five devices, each used once before, then all five within a day.
+    let own = [WINDOWS, MAC, IPHONE, ANDROID, FIREFOX];
+    let mut rows: Vec<SessionRow> =
+        own.iter().enumerate().flat_map(|(k, &d)| history("u", &[(k as f64 * 100.0, BERLIN, d)])).collect();
+    rows.extend(
+        own.iter().enumerate().flat_map(|(k, &d)| history("u", &[(1000.0 + k as f64 * 4.0, BERLIN, d)])),
+    );
+    assert!(fires(&rows, detector::DEVICE_CHURN).is_empty());
+    // A new phone and a new laptop in a week are a replacement, not churn.
+    let rows = churn("v", &[SAMSUNG, EDGE, SAMSUNG, EDGE], 24.0);
+    assert!(fires(&rows, detector::DEVICE_CHURN).is_empty());
+    // A new account's first two sessions are its own devices: four more new profiles churn.
+    let rows: Vec<SessionRow> = [WINDOWS, MAC, IPHONE, ANDROID, FIREFOX, IPAD, SAMSUNG]
+        .iter()
+        .enumerate()
+        .flat_map(|(k, &d)| history("w", &[(k as f64, BERLIN, d)]))
+        .collect();
+    assert_eq!(fires(&rows[..5], detector::DEVICE_CHURN).len(), 0);
+    assert_eq!(fires(&rows[..6], detector::DEVICE_CHURN).len(), 4);
+}
+
+/// `users` sessions of different users on `phones` (in turn) and one network, `gap` hours
+/// apart; each user's first session on their own laptop days before, a day or so apart like
+/// the background's (so the farm's members come to its phones new); and a background of other
+/// users on other devices so the city's usual rate is known. The farm's sessions are the ones
+/// at hour 100 or later.
+fn farm_on(users: usize, gap: f64, phones: &[Device]) -> Vec<SessionRow> {
     let mut rows: Vec<SessionRow> = (0..users)
-        .map(|k| {
+        .flat_map(|k| {
+            let own = session(&format!("m{k}"), -50.0 - k as f64 * 30.0, BERLIN);
             let mut r = session(&format!("m{k}"), 100.0 + k as f64 * gap, BERLIN);
-            on(&mut r, ANDROID);
-            r
+            on(&mut r, phones[k % phones.len()]);
+            [own, r]
         })
         .collect();
     rows.extend((0..40).map(|k| session(&format!("bg{k}"), k as f64 * 30.0, BERLIN)));
     rows
 }
 
-#[test]
-fn a_fraud_farm_is_many_users_on_one_device_and_network_within_hours() {
-    let found = fires(&farm(9, 0.5), detector::FRAUD_FARM);
-    assert_eq!(found.len(), 9, "{found:?}");
-    assert!(found.iter().all(|id| id.starts_with('m')));
+/// Whether a session id of [`farm_on`] is a farm's session.
+fn on_the_farm(id: &str) -> bool {
+    id.starts_with('m')
+        && id.rsplit('-').next().and_then(|h| h.parse::<f64>().ok()).is_some_and(|h| h >= 100.0)
+}
+
+fn farm(users: usize, gap: f64) -> Vec<SessionRow> {
+    farm_on(users, gap, &[ANDROID])
 }
 
 #[test]
-fn a_household_or_a_popular_phone_over_days_is_not_a_farm() {
-    // Two people sharing one phone and one line.
-    assert!(fires(&farm(2, 0.5), detector::FRAUD_FARM).is_empty());
+fn a_fraud_farm_is_many_users_on_shared_devices_and_one_network_within_hours() {
+    for rows in [farm(9, 0.5), farm_on(9, 0.2, &[ANDROID, IPHONE, SAMSUNG]), farm(8, 3.4)] {
+        let found = fires(&rows, detector::FRAUD_FARM);
+        assert_eq!(found.len(), (rows.len() - 40) / 2, "{found:?}");
+        assert!(found.iter().all(|id| on_the_farm(id)), "{found:?}");
+    }
+    // Accounts opened on the farm's phone: their first sessions.
+    let mut rows: Vec<SessionRow> =
+        farm(9, 0.5).into_iter().filter(|r| on_the_farm(r.id.as_deref().unwrap())).collect();
+    rows.extend((0..40).map(|k| session(&format!("bg{k}"), k as f64 * 30.0, BERLIN)));
+    assert_eq!(fires(&rows, detector::FRAUD_FARM).len(), 9);
+    // A resident who had the farm's phone model before, on the same line in those hours, is not
+    // one of its members.
+    let mut rows = farm(9, 0.5);
+    rows.extend(history("resident", &[(-50.0, BERLIN, ANDROID), (101.0, BERLIN, ANDROID)]));
+    let found = fires(&rows, detector::FRAUD_FARM);
+    assert_eq!(found.len(), 9, "{found:?}");
+    assert!(found.iter().all(|id| on_the_farm(id)), "{found:?}");
+    // Eight users over 24 hours are one window; over 24.5 hours, each window holds seven.
+    assert_eq!(fires(&farm(8, 23.9 / 7.0), detector::FRAUD_FARM).len(), 8);
+    assert!(fires(&farm(8, 24.5 / 7.0), detector::FRAUD_FARM).is_empty());
+}
+
+#[test]
+fn a_household_an_office_or_a_popular_phone_over_days_is_not_a_farm() {
+    // A family of seven on one phone and one line one evening.
+    assert!(fires(&farm(7, 0.3), detector::FRAUD_FARM).is_empty());
     // Nine users of one popular phone on one ISP, a day apart.
     assert!(fires(&farm(9, 24.0), detector::FRAUD_FARM).is_empty());
+    // Nine colleagues onboarded in an afternoon, each on their own device.
+    let devices = [WINDOWS, MAC, IPHONE, ANDROID, FIREFOX, IPAD, SAMSUNG, EDGE, MAC_CHROME];
+    assert!(fires(&farm_on(9, 0.3, &devices), detector::FRAUD_FARM).is_empty());
     // Nine on one phone but on nine different networks.
     let mut rows = farm(9, 0.5);
     rows.iter_mut()
+        .skip(1)
+        .step_by(2)
         .take(9)
         .enumerate()
         .for_each(|(k, r)| set(r, "asn", SignalCell::BigInt(Some(1000 + k as i64))));
@@ -262,27 +447,27 @@ fn a_household_or_a_popular_phone_over_days_is_not_a_farm() {
     // Nine users of one phone on a national carrier, in cities across the country.
     let cities = [BERLIN, HAMBURG, ("Munich", "DE", 48.14, 11.58), ("Cologne", "DE", 50.94, 6.96)];
     let mut rows = farm(9, 0.5);
-    rows.iter_mut().take(9).enumerate().for_each(|(k, r)| at(r, cities[k % 4], 100));
+    rows.iter_mut().skip(1).step_by(2).take(9).enumerate().for_each(|(k, r)| at(r, cities[k % 4], 100));
     let cities_found = fires(&rows, detector::FRAUD_FARM);
     assert!(cities_found.is_empty(), "{cities_found:?}");
 }
 
+const MAC_CHROME: Device = ("Chrome", "126.0.0.0", "OS X", "Apple Mac", false);
+
 #[test]
-fn a_farm_must_stand_out_from_its_pairs_usual_traffic() {
-    // A popular phone on a big city's carrier: 400 sessions of 400 users over ten days (about
-    // ten per six hours), so nine more users in three hours is an ordinary afternoon.
-    let mut rows: Vec<SessionRow> = (0..9)
-        .map(|k| {
-            let mut r = session(&format!("m{k}"), 100.0 + k as f64 * 0.3, BERLIN);
-            on(&mut r, ANDROID);
-            r
-        })
-        .collect();
-    rows.extend((0..400).map(|k| {
-        let mut r = session(&format!("city{k}"), k as f64 * 0.6, BERLIN);
+fn a_farm_must_stand_out_from_its_citys_usual_traffic() {
+    // A popular phone on a big city's carrier: 400 users over ten days come to it from their
+    // old laptops (about ten per six hours), so nine more users in three hours is an ordinary
+    // afternoon.
+    let newcomer = |user: String, hours: f64| {
+        let own = session(&user, hours - 0.2, BERLIN);
+        let mut r = session(&user, hours, BERLIN);
         on(&mut r, ANDROID);
-        r
-    }));
+        [own, r]
+    };
+    let mut rows: Vec<SessionRow> =
+        (0..9).flat_map(|k| newcomer(format!("m{k}"), 100.0 + k as f64 * 0.3)).collect();
+    rows.extend((0..400).flat_map(|k| newcomer(format!("city{k}"), k as f64 * 0.6)));
     assert!(fires(&rows, detector::FRAUD_FARM).is_empty());
 }
 

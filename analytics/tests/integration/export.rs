@@ -14,7 +14,7 @@ use facesign_analytics::export;
 use facesign_analytics::export::db::Scope::{self, Full};
 use facesign_analytics::export::db::{Options, Reading};
 use facesign_analytics::export::redact::Redaction;
-use facesign_analytics::generate::{generate, parse_date, Config, Rates};
+use facesign_analytics::generate::{generate, parse_date, Config, Profile};
 use facesign_analytics::load::{load, LoadOptions};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
@@ -26,7 +26,7 @@ pub(crate) fn corpus(dir: &Path, seed: u64, sessions: u64) -> std::path::PathBuf
         users: sessions / 8,
         start_ms: parse_date("2026-09-01").unwrap(),
         days: 20,
-        rates: Rates::default(),
+        profile: Profile::default(),
     };
     generate(&config, dir, 2, |_| {}).unwrap().sessions_path
 }

@@ -8,7 +8,7 @@ use crate::common::{cluster_env, fresh_database, sql_i64};
 use std::io::Write;
 
 use facesign_analytics::connect::Target;
-use facesign_analytics::generate::{generate, parse_date, Config, Rates};
+use facesign_analytics::generate::{generate, parse_date, Config, Profile};
 use facesign_analytics::load::{load, LoadOptions, LoadSummary};
 
 async fn load_file(dsn: &str, path: &std::path::Path) -> LoadSummary {
@@ -26,7 +26,7 @@ fn corpus(sessions: u64) -> tempfile::TempDir {
         users: sessions / 8,
         start_ms: parse_date("2026-09-01").unwrap(),
         days: 30,
-        rates: Rates::default(),
+        profile: Profile::default(),
     };
     generate(&config, dir.path(), 2, |_| {}).unwrap();
     dir

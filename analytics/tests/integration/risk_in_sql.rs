@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::common::fresh_database;
 use facesign_analytics::connect::Target;
-use facesign_analytics::generate::{generate, parse_date, Config, Rates};
+use facesign_analytics::generate::{generate, parse_date, Config, Profile};
 use facesign_analytics::load::{load, LoadOptions};
 use facesign_analytics::risk::config::ScoreConfig;
 use facesign_analytics::score::input::{read_ndjson, table_of_rows};
@@ -29,7 +29,7 @@ async fn risk_score_and_travel_finding_in_sql_equal_the_toolkit() {
         users: SESSIONS / 10,
         start_ms: parse_date("2026-08-01").unwrap(),
         days: 90,
-        rates: Rates::default(),
+        profile: Profile::default(),
     };
     let corpus = generate(&config, &dir.path().join("corpus"), 2, |_| {}).unwrap();
     let mut client = Target::resolve(Some(&dsn)).unwrap().connect().await.unwrap();

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use arrow_array::{Array, Int32Array, ListArray, StringArray, StructArray};
 use facesign_analytics::export;
-use facesign_analytics::generate::{generate, parse_date, Config, Rates};
+use facesign_analytics::generate::{generate, parse_date, Config, Profile};
 use facesign_analytics::risk::config::ScoreConfig;
 use facesign_analytics::score::evaluate::{evaluate, read_labels};
 use facesign_analytics::score::finding::detector;
@@ -56,7 +56,7 @@ fn scores_and_findings_over_parquet_and_ndjson() {
         users: 3_000,
         start_ms: parse_date("2026-09-01").unwrap(),
         days: 60,
-        rates: Rates::default(),
+        profile: Profile::default(),
     };
     let corpus = generate(&config, &dir.path().join("corpus"), 2, |_| {}).unwrap();
     let dataset = dir.path().join("dataset");
@@ -98,11 +98,11 @@ fn scores_and_findings_over_parquet_and_ndjson() {
         evaluate(&labels, &from_parquet.join("findings"), Some(&from_parquet.join("scores"))).unwrap();
     println!("{result}");
     for d in &result.detectors {
-        assert!(d.labelled > 0, "{} was never planted: {result}", d.detector);
-        assert!(d.precision().unwrap() >= 0.9, "{}: {result}", d.detector);
-        assert!(d.recall().unwrap() >= 0.9, "{}: {result}", d.detector);
+        assert!(d.users.labelled > 0, "{} was never planted: {result}", d.detector);
+        assert!(d.users.precision().unwrap() >= 0.9, "{}: {result}", d.detector);
+        assert!(d.users.recall().unwrap() >= 0.9, "{}: {result}", d.detector);
     }
     let travel = result.get(detector::IMPOSSIBLE_TRAVEL).unwrap();
     assert!(travel.lookalikes > 50 && travel.lookalikes_flagged == 0, "{result}");
-    assert!(result.benign_flagged_rate().unwrap() < 0.005, "{result}");
+    assert!(result.plain_flagged_rate().unwrap() < 0.005, "{result}");
 }
