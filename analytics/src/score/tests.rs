@@ -639,3 +639,61 @@ fn append_reads_every_column() {
         );
     }
 }
+
+/// The generator's planted patterns at the edges of their ranges (both profiles), found; and
+/// just beyond what a rule counts (one profile, one member, one country fewer), not.
+#[test]
+fn the_edges_of_the_planted_ranges_are_found() {
+    use crate::generate::Profile;
+    let devices = [MAC, IPHONE, ANDROID, FIREFOX, IPAD, SAMSUNG, EDGE, MAC_CHROME];
+    let phones = [ANDROID, IPHONE, SAMSUNG, IPAD];
+    for profile in [Profile::default(), Profile::shifted()] {
+        let (r, name) = (&profile.ranges, profile.name);
+        // Device churn: the fewest profiles over the longest spread, then one fewer.
+        let n = r.churn_profiles.0;
+        let gap = r.churn_hours.1 / (n - 1) as f64;
+        assert_eq!(fires(&churn("c", &devices[..n], gap), detector::DEVICE_CHURN).len(), n, "{name}");
+        assert!(fires(&churn("d", &devices[..n - 1], gap), detector::DEVICE_CHURN).is_empty(), "{name}");
+        // A country hop: three countries (home included) in the longest time for three, four
+        // in the longest for four; and two countries, however fast.
+        let madrid: City = ("Madrid", "ES", 40.416, -3.703);
+        let three = r.hop_hours_three.1;
+        let rows =
+            history("h", &[(0.0, BERLIN, WINDOWS), (three / 2.0, PARIS, WINDOWS), (three, MILAN, WINDOWS)]);
+        assert_eq!(fires(&rows, detector::MULTI_COUNTRY).len(), 2, "{name}");
+        let four = r.hop_hours_more.1;
+        let rows = history(
+            "i",
+            &[
+                (0.0, BERLIN, WINDOWS),
+                (four * 0.37, PARIS, WINDOWS),
+                (four * 0.63, MILAN, WINDOWS),
+                (four, madrid, WINDOWS),
+            ],
+        );
+        // (No three of them within 120 hours: the four-country window finds them.)
+        assert_eq!(fires(&rows, detector::MULTI_COUNTRY).len(), 3, "{name}");
+        let rows = history("j", &[(0.0, BERLIN, WINDOWS), (4.0, PARIS, WINDOWS)]);
+        assert!(fires(&rows, detector::MULTI_COUNTRY).is_empty(), "{name}");
+        // A trip abroad and a takeover at the least distance from home.
+        let abroad = north_of(BERLIN, r.abroad_min_km, "Abroad", "PL");
+        let home = [(0.0, BERLIN, WINDOWS), (50.0, BERLIN, WINDOWS), (100.0, BERLIN, WINDOWS)];
+        let mut rows = history("t", &home);
+        rows.extend(history("t", &[(200.0, abroad, IPHONE)]));
+        assert_eq!(fires(&rows, detector::NEW_COUNTRY), vec!["t-200"], "{name}");
+        assert_eq!(fires(&rows, detector::NEW_DEVICE), vec!["t-200"], "{name}");
+        // A fraud farm: the fewest members over the longest spread, on one phone, and on the
+        // most phones with three members on each; then one member fewer. (Two members on a
+        // phone are not unusual enough alone, and the phones are tested one by one: the fewest
+        // members spread over the most phones are missed, as docs/analytics.md says.)
+        let (members, hours) = (r.farm_members.0, r.farm_hours.1);
+        let gap = hours / (members - 1) as f64;
+        assert_eq!(fires(&farm(members, gap), detector::FRAUD_FARM).len(), members, "{name}");
+        let varied = &phones[..r.farm_profiles.1];
+        let three_each = (3 * varied.len()).max(members);
+        let spread = hours / (three_each - 1) as f64;
+        let found = fires(&farm_on(three_each, spread, varied), detector::FRAUD_FARM);
+        assert_eq!(found.len(), three_each, "{name}");
+        assert!(fires(&farm(members - 1, gap), detector::FRAUD_FARM).is_empty(), "{name}");
+    }
+}
