@@ -354,29 +354,30 @@ impl fmt::Display for Evaluation {
             "rec",
             "F1"
         )?;
+        // One level's columns: labelled (width given), found, true, precision, recall, F1.
+        let level = |c: &Counts, width: usize| {
+            format!(
+                "{:>width$} {:>6} {:>6} {:>5} {:>5} {:>5}",
+                c.labelled,
+                c.found,
+                c.true_positives,
+                ratio(c.precision()),
+                ratio(c.recall()),
+                ratio(c.f1())
+            )
+        };
         for d in &self.detectors {
-            let (s, u) = (&d.sessions, &d.users);
+            let flagged = if d.lookalikes > 0 {
+                format!("{}/{}", d.lookalikes_flagged, d.lookalikes)
+            } else {
+                "-".into()
+            };
             writeln!(
                 f,
-                "{:<20} | {:>8} {:>6} {:>6} {:>5} {:>5} {:>5} | {:>6} {:>6} {:>6} {:>5} {:>5} {:>5} | {}",
+                "{:<20} | {} | {} | {flagged}",
                 d.detector,
-                s.labelled,
-                s.found,
-                s.true_positives,
-                ratio(s.precision()),
-                ratio(s.recall()),
-                ratio(s.f1()),
-                u.labelled,
-                u.found,
-                u.true_positives,
-                ratio(u.precision()),
-                ratio(u.recall()),
-                ratio(u.f1()),
-                if d.lookalikes > 0 {
-                    format!("{}/{}", d.lookalikes_flagged, d.lookalikes)
-                } else {
-                    "-".into()
-                }
+                level(&d.sessions, 8),
+                level(&d.users, 6)
             )?;
         }
         let (n, k) = self.lookalikes();
