@@ -4,7 +4,10 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PG_BIN=/usr/lib/postgresql/15/bin
+# The PostgreSQL 15 installation built against and run: Debian's, unless FACESIGN_PG_BIN names
+# another one's bin/ (a relocated copy, say, so that two checkouts on one machine can install
+# different builds of the extension side by side).
+PG_BIN="${FACESIGN_PG_BIN:-/usr/lib/postgresql/15/bin}"
 PG_CONFIG="$PG_BIN/pg_config"
 PGRX_VERSION=0.18.0
 # cargo-fuzz for the fuzz targets in fuzz/ (builds with stable rustc 1.95; see setup_fuzz).

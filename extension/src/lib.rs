@@ -9,6 +9,7 @@
 
 mod composite;
 mod export_rows;
+mod flow_cache;
 mod flow_edges;
 mod flow_fingerprint;
 mod jsonb_arg;
