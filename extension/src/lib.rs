@@ -31,6 +31,7 @@ mod validate_flow;
 mod validate_session;
 #[cfg(feature = "validation-baseline")]
 mod validation_baseline;
+mod version;
 
 /// Required by `cargo pgrx test`; the SQL tests are pg_regress files under `tests/sql/`.
 #[cfg(test)]
