@@ -3,7 +3,7 @@
 # run time: the API fixtures, the hand-written flows and sessions, and sessions written by
 # `facesign-analytics generate` (whole sessions, their reports and their flows as separate
 # files). Without a built facesign-analytics it seeds from the committed files alone.
-# jsonb_bytes gets each seed's binary jsonb encoding; structure_aware gets one entry per
+# jsonb_bytes gets each seed's binary jsonb encoding, json_text each seed's text; structure_aware gets one entry per
 # embedded seed document (the mutations grow from there). Idempotent: files are overwritten.
 #
 # Environment: FUZZ_TARGET_DIR (where the encoder example builds; default
@@ -20,7 +20,7 @@ ANALYTICS="${FACESIGN_ANALYTICS:-${CARGO_TARGET_DIR:-$HOME/.cache/facesign/targe
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/flows" "$WORK/reports" "$WORK/sessions"
-for t in flow_validation report_readers jsonb_bytes structure_aware merge_session redaction; do mkdir -p "$CORPUS/$t"; done
+for t in flow_validation report_readers jsonb_bytes json_text structure_aware merge_session redaction; do mkdir -p "$CORPUS/$t"; done
 
 # Committed documents: every fixture goes to both JSON targets (flows and reports are mixed
 # in the API's files); hand-written flows to flows, sessions to both.
@@ -50,6 +50,8 @@ fi
 
 cp "$WORK"/flows/*.json "$WORK"/sessions/*.json "$CORPUS/flow_validation/"
 cp "$WORK"/sessions/*.json "$CORPUS/report_readers/"
+# json_text: the documents as text, as a database without the extension ships them.
+cp "$WORK"/flows/*.json "$WORK"/sessions/*.json "$CORPUS/json_text/"
 if compgen -G "$WORK/reports/*.json" >/dev/null; then cp "$WORK"/reports/*.json "$CORPUS/report_readers/"; fi
 
 # Binary encodings for jsonb_bytes, by the library's own writer.
@@ -68,7 +70,7 @@ for i in $(seq 0 15); do
   printf "\\x$(printf %02x "$i")\\x$(printf %02x $(( (i + 1) % 16 )))" > "$CORPUS/redaction/seed-$i"
 done
 
-for t in flow_validation report_readers jsonb_bytes structure_aware merge_session redaction; do
+for t in flow_validation report_readers jsonb_bytes json_text structure_aware merge_session redaction; do
   printf 'seed.sh: %-16s %4d files\n' "$t" "$(ls "$CORPUS/$t" | wc -l)"
 done
 echo "seed.sh: ($generated generated sessions)"

@@ -4,7 +4,10 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PG_BIN=/usr/lib/postgresql/15/bin
+# The PostgreSQL 15 installation built against and run: Debian's, unless FACESIGN_PG_BIN names
+# another one's bin/ (a relocated copy, say, so that two checkouts on one machine can install
+# different builds of the extension side by side).
+PG_BIN="${FACESIGN_PG_BIN:-/usr/lib/postgresql/15/bin}"
 PG_CONFIG="$PG_BIN/pg_config"
 PGRX_VERSION=0.18.0
 # cargo-fuzz for the fuzz targets in fuzz/ (builds with stable rustc 1.95; see setup_fuzz).
@@ -127,6 +130,35 @@ install_extension() {
     | grep -vE 'Copying|Writing|Discovered|Installing|Running|Using|Building' || true
   [ -f "$("$PG_CONFIG" --sharedir)/extension/facesign.control" ] \
     || fail "the extension did not install; see the cargo output above"
+}
+
+# The version being built: the workspace's (Cargo.toml), which cargo pgrx writes into the
+# control file's default_version and facesign.version() reports.
+extension_version() {
+  (cd "$ROOT" && cargo metadata --no-deps --format-version 1 --offline 2>/dev/null) \
+    | python3 -c 'import json, sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "facesign"))'
+}
+
+# The released versions whose install scripts are kept in extension/sql/ (facesign--X.sql;
+# facesign--X--Y.sql are upgrade scripts), oldest first.
+released_versions() {
+  local script
+  for script in "$ROOT"/extension/sql/facesign--*.sql; do
+    script="$(basename "$script" .sql)"
+    case "$script" in *--*--*) ;; *) echo "${script#facesign--}" ;; esac
+  done | sort -V
+}
+
+# Copies the kept install scripts of the released versions into PostgreSQL's extension
+# directory, so that `CREATE EXTENSION facesign VERSION 'X'` makes a database as that release
+# did, for the upgrade tests. (cargo pgrx install copies only the current version's script
+# and the upgrade scripts; a package ships no older install script either.)
+install_released_scripts() {
+  local version current; current="$(extension_version)"
+  for version in $(released_versions); do
+    [ "$version" != "$current" ] || fail "extension/sql/facesign--$version.sql is the install script of the version being built ($current), which cargo pgrx generates: keep a release's script only once the workspace version is past it (docs/development.md, \"Releasing\")"
+    install -m 644 "$ROOT/extension/sql/facesign--$version.sql" "$("$PG_CONFIG" --sharedir)/extension/"
+  done
 }
 
 # The private cluster: data under the project when the postgres user can reach it (else

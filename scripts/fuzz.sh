@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the cargo-fuzz targets in fuzz/ (flow_validation, report_readers, jsonb_bytes,
+# Runs the cargo-fuzz targets in fuzz/ (flow_validation, report_readers, jsonb_bytes, json_text,
 # structure_aware, merge_session, redaction), one after the other, each for --seconds (default 600),
 # after building them (address sanitizer, debug assertions) and seeding their corpora
 # (fuzz/seed.sh).
@@ -14,7 +14,7 @@
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 
-ALL_TARGETS=(flow_validation report_readers jsonb_bytes structure_aware merge_session redaction)
+ALL_TARGETS=(flow_validation report_readers jsonb_bytes json_text structure_aware merge_session redaction)
 SECONDS_EACH=600
 TARGETS=()
 while [ $# -gt 0 ]; do

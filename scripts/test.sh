@@ -9,6 +9,11 @@
 #   unit       the Rust tests of facesign-core and facesign-analytics (the database ones
 #              against the private cluster)
 #   sql        the pg_regress files under tests/sql/
+#   upgrade    a database made by each released version (its install script kept in
+#              extension/sql/) with stored sessions, ALTER EXTENSION facesign UPDATE: the
+#              catalog against a fresh install's, the SQL tests, the rows and indexes intact
+#   package    scripts/package.sh's .deb installed with dpkg -i in place of the cargo-installed
+#              extension, used, removed; the toolkit's archive run alone
 #   shards     three clusters: the sessions table sharded through postgres_fdw against one
 #              node, the loader, the export and pgbench's concurrent upserts (tests/shards/)
 #   erasure    a user erased, their sessions sent again, an incremental export: none of
@@ -25,7 +30,7 @@
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 
-ALL_STAGES=(lint unit sql shards erasure crash fuzz docs interop notebooks demo)
+ALL_STAGES=(lint unit sql upgrade package shards erasure crash fuzz docs interop notebooks demo)
 STAGES=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -40,7 +45,7 @@ for stage in "${STAGES[@]}"; do
 done
 [ ${#STAGES[@]} -gt 0 ] || STAGES=("${ALL_STAGES[@]}")
 wanted() { printf '%s\n' "${STAGES[@]}" | grep -qx "$1"; }
-needs_cluster() { for s in unit sql shards erasure crash docs demo; do wanted "$s" && return 0; done; return 1; }
+needs_cluster() { for s in unit sql upgrade package shards erasure crash docs demo; do wanted "$s" && return 0; done; return 1; }
 
 started_at=$SECONDS
 stage_started=$SECONDS
@@ -91,6 +96,19 @@ if wanted sql; then
   fi
   echo "sql: $(grep -c '^test:' tests/schedule) passed, 0 failed"
   stage_done sql
+fi
+
+if wanted upgrade; then
+  step "Upgrades: from each released version to $(extension_version), ALTER EXTENSION facesign UPDATE (tests/upgrade/)"
+  bash tests/upgrade/run.sh
+  stage_done upgrade
+fi
+
+if wanted package; then
+  step "Packages: the .deb with dpkg -i in place of the cargo-installed extension, the toolkit's archive (tests/package/)"
+  build_analytics
+  bash tests/package/run.sh
+  stage_done package
 fi
 
 if wanted shards; then

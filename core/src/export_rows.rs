@@ -8,9 +8,13 @@
 //! extension), turns the borrowed rows into the same owned [`SessionRows`]. So the export's
 //! datasets are byte-identical whichever way the documents were read.
 
+pub mod flow_cache;
 pub mod wire;
 
-use crate::flow::{flow_edges, flow_fingerprint, Edge};
+use std::sync::Arc;
+
+pub use flow_cache::{Flow, FlowCache};
+
 use crate::json::{JsonRef, Kind};
 use crate::report::risk_signals::{SignalKind, SignalValue, SIGNALS};
 use crate::report::{node_outcomes, risk_signals, session_summary, transcript, NodeOutcome, Phrase};
@@ -28,9 +32,8 @@ const PROVIDED_MIN_LEN: usize = 3;
 pub struct ExportRows<'a> {
     pub summary: SessionSummary<'a>,
     pub signals: RiskSignals<'a>,
-    /// The fingerprint of `settings.flow` ([`flow_fingerprint`]).
-    pub flow_id: Option<String>,
-    pub flow_edges: Vec<Edge<'a>>,
+    /// `settings.flow`'s fingerprint and edges ([`Flow`]).
+    pub flow: Option<Arc<Flow>>,
     pub nodes: Vec<NodeOutcome<'a>>,
     pub phrases: Vec<Phrase<'a>>,
     /// `(kind, value)` of [`PROVIDED_KINDS`]; read only when asked.
@@ -40,13 +43,22 @@ pub struct ExportRows<'a> {
 /// Reads the rows of `doc`, a Session (or its `{session, clientSecret}` wrapper); with
 /// `with_provided`, also what it provided (only a redacting export needs it).
 pub fn export_rows<'a, J: JsonRef<'a>>(doc: J, with_provided: bool) -> ExportRows<'a> {
+    export_rows_with(doc, with_provided, &mut FlowCache::default())
+}
+
+/// [`export_rows`] for a reader of many sessions: each distinct flow is derived once, then
+/// taken from `flows`.
+pub fn export_rows_with<'a, J: JsonRef<'a>>(
+    doc: J,
+    with_provided: bool,
+    flows: &mut FlowCache,
+) -> ExportRows<'a> {
     let flow = doc.get("settings").and_then(|settings| settings.get("flow"));
     let provided = if with_provided { provided(doc) } else { Vec::new() };
     ExportRows {
         summary: session_summary(doc),
         signals: risk_signals(doc),
-        flow_id: flow.and_then(flow_fingerprint),
-        flow_edges: flow.map(flow_edges).unwrap_or_default(),
+        flow: flow.and_then(|f| flows.flow(f)),
         nodes: node_outcomes(doc),
         phrases: transcript(doc),
         provided,
@@ -218,8 +230,8 @@ pub struct SessionRows {
     pub session: SessionRow,
     pub nodes: Vec<NodeCells>,
     pub phrases: Vec<PhraseCells>,
-    /// The edges of the session's flow (`session.flow_id`), in document order.
-    pub flow_edges: Vec<EdgeCells>,
+    /// The session's flow (`session.flow_id`) with its edges.
+    pub flow: Option<Arc<Flow>>,
     pub provided: Vec<(&'static str, String)>,
 }
 
@@ -244,7 +256,7 @@ impl From<&ExportRows<'_>> for SessionRows {
                 flow_nodes: s.flow_nodes,
                 node_reports: s.node_reports,
                 transcript_turns: s.transcript_turns,
-                flow_id: rows.flow_id.clone(),
+                flow_id: rows.flow.as_ref().map(|f| f.id.clone()),
                 signals: rows.signals.values().map(SignalCell::from),
             },
             nodes: rows
@@ -268,15 +280,7 @@ impl From<&ExportRows<'_>> for SessionRows {
                     created_at: micros(p.created_at_ms),
                 })
                 .collect(),
-            flow_edges: rows
-                .flow_edges
-                .iter()
-                .map(|e| EdgeCells {
-                    source: e.source.to_owned(),
-                    outcome: owned(e.outcome),
-                    target: e.target.to_owned(),
-                })
-                .collect(),
+            flow: rows.flow.clone(),
             provided: rows.provided.iter().map(|&(k, v)| (k, v.to_owned())).collect(),
         }
     }
@@ -285,6 +289,15 @@ impl From<&ExportRows<'_>> for SessionRows {
 /// The owned rows of `doc` (the toolkit's own reading of a document).
 pub fn session_rows<'a, J: JsonRef<'a>>(doc: J, with_provided: bool) -> SessionRows {
     SessionRows::from(&export_rows(doc, with_provided))
+}
+
+/// [`session_rows`] for a reader of many sessions (see [`export_rows_with`]).
+pub fn session_rows_with<'a, J: JsonRef<'a>>(
+    doc: J,
+    with_provided: bool,
+    flows: &mut FlowCache,
+) -> SessionRows {
+    SessionRows::from(&export_rows_with(doc, with_provided, flows))
 }
 
 #[cfg(test)]

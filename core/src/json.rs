@@ -6,6 +6,9 @@
 //! The view is deliberately small: the rules never need to build a tree of their own.
 
 mod serde;
+pub mod tape;
+
+pub use tape::{SyntaxError, Tape, TapeRef};
 
 /// The JSON type of a value, as the rules see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +63,14 @@ pub trait JsonRef<'a>: Copy + 'a {
     fn members(self) -> Self::Members;
     /// Number of elements of an array or members of an object; 0 for a scalar.
     fn len(self) -> usize;
+
+    /// The bytes that hold an array or object in this representation, where it has them as
+    /// one slice (binary jsonb's container, a text's span): equal bytes are an equal value, so
+    /// a reader may remember what it derived from them (the export's flow fingerprints).
+    /// `None` for a scalar, and for a representation without such bytes.
+    fn raw(self) -> Option<&'a [u8]> {
+        None
+    }
 
     fn is_empty(self) -> bool {
         self.len() == 0

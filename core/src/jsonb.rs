@@ -381,6 +381,14 @@ impl<'a> JsonRef<'a> for Jsonb<'a> {
             _ => 0,
         }
     }
+    /// The container's bytes, from its header to its last byte: every reading of it depends
+    /// on these bytes alone.
+    fn raw(self) -> Option<&'a [u8]> {
+        match self.0 {
+            Repr::Array(c) | Repr::Object(c) => Some(c.bytes),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

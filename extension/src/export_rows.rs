@@ -8,10 +8,11 @@ use crate::jsonb_arg::JsonbArg;
 
 /// The export's rows of one session: summary, risk signals, flow fingerprint and edges, node
 /// outcomes, transcript and, with `with_provided`, what the session provided (for `--redact`).
+/// Each distinct flow is fingerprinted once per backend (`flow_cache`).
 #[pg_extern(immutable, strict, parallel_safe, cost = 200)]
 fn export_rows(session: JsonbArg<'_>, with_provided: bool) -> Vec<u8> {
-    facesign_core::export_rows::wire::encode(&facesign_core::export_rows::export_rows(
-        session.doc(),
-        with_provided,
-    ))
+    let rows = crate::flow_cache::with_flows(|flows| {
+        facesign_core::export_rows::export_rows_with(session.doc(), with_provided, flows)
+    });
+    facesign_core::export_rows::wire::encode(&rows)
 }

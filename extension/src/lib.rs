@@ -9,6 +9,7 @@
 
 mod composite;
 mod export_rows;
+mod flow_cache;
 mod flow_edges;
 mod flow_fingerprint;
 mod jsonb_arg;
@@ -30,6 +31,7 @@ mod validate_flow;
 mod validate_session;
 #[cfg(feature = "validation-baseline")]
 mod validation_baseline;
+mod version;
 
 /// Required by `cargo pgrx test`; the SQL tests are pg_regress files under `tests/sql/`.
 #[cfg(test)]

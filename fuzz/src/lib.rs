@@ -1,6 +1,7 @@
 //! What the fuzz targets share: every reader and validator of facesign-core run on one
-//! document, the cross-checks between its two representations (a `serde_json` tree and its
-//! binary jsonb encoding), and the structure-aware mutations.
+//! document, the cross-checks between its three representations (a `serde_json` tree, its
+//! binary jsonb encoding, and its JSON text read through a tape), and the structure-aware
+//! mutations.
 //!
 //! Nothing here recurses on a document's depth: documents built by the mutations can be
 //! thousands of levels deep, and `serde_json::Value`'s own `Drop` recurses, so deep values
@@ -11,6 +12,7 @@ pub mod mutate;
 use facesign_core::flow::{
     flow_edges, flow_is_valid, validate_flow, validate_session, Edge, Problem, Severity,
 };
+use facesign_core::json::{Tape, TapeRef};
 use facesign_core::report::{
     node_outcomes, outcome, report_of, risk_signals, session_of, session_summary, transcript, NodeOutcome,
     Phrase, RiskSignals, SessionSummary,
@@ -209,10 +211,11 @@ impl Run {
     pub const REPORTS: Run = Run { flows: false, reports: true };
 }
 
-/// Runs `run`'s functions on `doc` as a serde_json tree and on its binary jsonb encoding,
-/// and asserts that the two give identical results (and that the binary document reads back
-/// as the same tree).
+/// Runs `run`'s functions on `doc` as a serde_json tree, on its binary jsonb encoding and on
+/// its JSON text read through a [`Tape`], and asserts that the three give identical results
+/// (and that the binary and text documents read back as the same tree).
 pub fn check_both(doc: &Value, run: Run) {
+    check_text(doc, run);
     let bytes = jsonb::encode(doc);
     let binary = Jsonb::from_bytes(&bytes);
     same_tree(doc, binary);
@@ -249,6 +252,108 @@ pub fn check_both(doc: &Value, run: Run) {
             Ok(&owned),
             "the export's wire format changed the rows"
         );
+    }
+}
+
+/// The JSON text of `doc`, written without recursing (the canonical form the flow
+/// fingerprint hashes: valid JSON whatever the depth).
+pub fn text_of(doc: &Value) -> Vec<u8> {
+    let mut text = Vec::new();
+    assert!(facesign_core::flow::fingerprint::canonical_json(doc, &mut |bytes| text.extend_from_slice(bytes)));
+    text
+}
+
+/// `run`'s functions on `doc`'s JSON text through a [`Tape`] give what they give on the tree.
+fn check_text(doc: &Value, run: Run) {
+    let text = text_of(doc);
+    let mut tape = Tape::default();
+    let parsed = tape.parse(&text).expect("the tape refuses a document serde_json wrote");
+    same_tree_text(doc, parsed);
+    if run.flows {
+        for (s, t) in flows_in(doc).into_iter().zip(flows_in(parsed)) {
+            assert_eq!(s.is_some(), t.is_some(), "a flow found in one representation only");
+            if let (Some(s), Some(t)) = (s, t) {
+                assert_eq!(read_flow(s), read_flow(t), "serde_json and the text tape disagree on a flow");
+            }
+        }
+        assert_eq!(
+            read_session(session_of(doc)),
+            read_session(session_of(parsed)),
+            "serde_json and the text tape disagree on validate_session"
+        );
+    }
+    if run.reports {
+        assert_eq!(
+            read_report(doc),
+            read_report(parsed),
+            "serde_json and the text tape disagree on a report"
+        );
+        assert_eq!(
+            facesign_core::storable::refusal(doc),
+            facesign_core::storable::refusal(parsed),
+            "serde_json and the text tape disagree on whether the session can be stored"
+        );
+        assert_eq!(
+            facesign_core::export_rows::session_rows(parsed, true),
+            facesign_core::export_rows::session_rows(doc, true),
+            "serde_json and the text tape disagree on the export's rows"
+        );
+    }
+}
+
+/// Arbitrary bytes as JSON text: the tape takes exactly what serde_json takes (but for what
+/// only serde_json limits: nesting past 128 levels, numbers beyond f64), reads it as the same
+/// tree, and every reader runs on what it read.
+pub fn check_text_bytes(bytes: &[u8]) {
+    let mut tape = Tape::default();
+    let parsed = tape.parse(bytes);
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(doc) => {
+            let parsed = parsed.expect("the tape refuses JSON that serde_json reads");
+            same_tree_text(&doc, parsed);
+            dispose(doc);
+        }
+        Err(e) => {
+            let limit =
+                e.to_string().contains("recursion limit") || e.to_string().contains("number out of range");
+            assert!(parsed.is_err() || limit, "the tape reads what serde_json refuses: {e}");
+        }
+    }
+    if let Ok(doc) = tape.parse(bytes) {
+        for flow in flows_in(doc).into_iter().flatten() {
+            read_flow(flow);
+        }
+        read_report(doc);
+        let _ = facesign_core::storable::refusal(doc);
+        let _ = facesign_core::export_rows::session_rows(doc, true);
+    }
+}
+
+/// Asserts that the text document reads back as `doc` (numbers as `f64`, zero unsigned),
+/// iteratively.
+fn same_tree_text(doc: &Value, text: TapeRef) {
+    let mut stack = vec![(doc, text)];
+    while let Some((s, t)) = stack.pop() {
+        assert_eq!(s.kind(), t.kind(), "a value of another JSON type in the text");
+        assert_eq!(s.len(), t.len());
+        assert_eq!(JsonRef::as_str(s), t.as_str());
+        assert_eq!(JsonRef::as_bool(s), t.as_bool());
+        let unsigned = |x: Option<f64>| x.map(|x| if x == 0.0 { 0.0 } else { x });
+        assert_eq!(unsigned(JsonRef::as_f64(s)), t.as_f64(), "a number reads differently in the text: {s}");
+        match s {
+            Value::Array(items) => stack.extend(items.iter().zip(t.elements())),
+            Value::Object(_) => {
+                let text_members = t.members_in_key_order();
+                let serde_members = s.members_in_key_order();
+                assert_eq!(serde_members.len(), text_members.len());
+                for ((sk, sv), (tk, tv)) in serde_members.into_iter().zip(text_members) {
+                    assert_eq!(sk, tk, "keys in another order");
+                    assert!(t.get(sk).is_some(), "text lookup misses the key {sk:?}");
+                    stack.push((sv, tv));
+                }
+            }
+            _ => {}
+        }
     }
 }
 

@@ -30,7 +30,7 @@ FROM (VALUES (jsonb_build_object('settings', jsonb_build_object('flow', :'englis
              ('{"settings": {}}'::jsonb)) AS t(s)
 GROUP BY 1 ORDER BY 1;
 
--- export_rows: bytes of the export's own format (version 1 first), for any document.
+-- export_rows: bytes of the export's own format (its version, 2, first), for any document.
 SELECT get_byte(facesign.export_rows('{"id": "a"}', false), 0) AS format_version,
        length(facesign.export_rows('[]', true)) > 0 AS reads_anything,
        facesign.export_rows(NULL, false) IS NULL AS strict;

@@ -2,5 +2,6 @@
 //! session by the library's readers ([`rows`]), and their hive-partitioned Parquet files
 //! ([`parquet`]).
 
+pub mod columns;
 pub mod parquet;
 pub mod rows;

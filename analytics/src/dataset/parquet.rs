@@ -1,32 +1,35 @@
 //! Writing rows as hive-partitioned Parquet that Spark, Trino, DuckDB and pyarrow read
 //! natively: `created_date=YYYY-MM-DD/` folders with the partition column kept out of the
 //! files, timestamps as INT64 microseconds adjusted to UTC, zstd, dictionary encoding, row
-//! groups of up to 256 Ki rows, files of at most 1 Mi rows. Rows arrive in partition order, so
-//! one file is open at a time and memory stays bounded.
+//! groups of up to 256 Ki rows or 16 MiB held, files of at most 1 Mi rows. Rows arrive in
+//! partition order, so one file is open at a time and memory stays bounded.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use arrow_array::builder::{
-    BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
-};
+use arrow_array::builder::{Int32Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
-use facesign_core::report::risk_signals::{SignalKind, SIGNALS};
+use facesign_core::report::risk_signals::SignalKind;
 
-use super::rows::{FlowRow, NodeOutcomeRow, PhraseRow, SessionRow};
+use super::rows::FlowRow;
 
 const BATCH_ROWS: usize = 64 * 1024;
 const ROW_GROUP_ROWS: usize = 256 * 1024;
+/// A row group is also closed once the writer holds this much of it in memory, so that a
+/// writer's memory does not grow with the rows a day holds (the export's memory stays the
+/// same for a table of any size). The flushes fall where the data puts them, so the files
+/// stay the same whatever the number of jobs.
+const ROW_GROUP_MEMORY_BYTES: usize = 16 << 20;
 const FILE_ROWS: usize = 1024 * 1024;
 
-fn timestamp() -> DataType {
+pub fn timestamp() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
 }
 
@@ -47,13 +50,47 @@ pub trait ArrowRows: Sized {
     fn batch(rows: &[Self]) -> RecordBatch;
 }
 
+/// What a [`PartitionedWriter`] fills: one dataset's rows, appended, taken out as Arrow batches.
+pub trait Batches: Default {
+    fn schema() -> SchemaRef;
+    /// Rows appended since the last batch.
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The rows appended since the last batch, as one; afterwards there are none.
+    fn batch(&mut self) -> Result<RecordBatch>;
+}
+
+/// Rows of an [`ArrowRows`] type, kept until a batch is made of them (the small datasets:
+/// flows, scores, findings; the export's large ones append to columns, `super::columns`).
+pub struct Buffered<R>(Vec<R>);
+
+impl<R> Default for Buffered<R> {
+    fn default() -> Self {
+        Buffered(Vec::new())
+    }
+}
+
+impl<R: ArrowRows> Batches for Buffered<R> {
+    fn schema() -> SchemaRef {
+        R::schema()
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn batch(&mut self) -> Result<RecordBatch> {
+        let batch = R::batch(&self.0);
+        self.0.clear();
+        Ok(batch)
+    }
+}
+
+/// A [`PartitionedWriter`] of rows of an [`ArrowRows`] type.
+pub type DatasetWriter<R> = PartitionedWriter<Buffered<R>>;
+
 fn strings<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
     let mut b = StringBuilder::new();
-    values.for_each(|v| b.append_option(v));
-    Arc::new(b.finish())
-}
-fn timestamps(values: impl Iterator<Item = Option<i64>>) -> ArrayRef {
-    let mut b = TimestampMicrosecondBuilder::new().with_timezone("UTC");
     values.for_each(|v| b.append_option(v));
     Arc::new(b.finish())
 }
@@ -61,117 +98,6 @@ fn ints(values: impl Iterator<Item = Option<i32>>) -> ArrayRef {
     let mut b = Int32Builder::new();
     values.for_each(|v| b.append_option(v));
     Arc::new(b.finish())
-}
-
-impl ArrowRows for SessionRow {
-    fn schema() -> SchemaRef {
-        let mut fields = vec![
-            Field::new("session_id", DataType::Utf8, true),
-            Field::new("status", DataType::Utf8, true),
-            Field::new("created_at", timestamp(), true),
-            Field::new("started_at", timestamp(), true),
-            Field::new("finished_at", timestamp(), true),
-            Field::new("client_reference_id", DataType::Utf8, true),
-            Field::new("zone", DataType::Utf8, true),
-            Field::new("lang", DataType::Utf8, true),
-            Field::new("flow_nodes", DataType::Int32, true),
-            Field::new("node_reports", DataType::Int32, true),
-            Field::new("transcript_turns", DataType::Int32, true),
-            Field::new("flow_id", DataType::Utf8, true),
-        ];
-        fields.extend(SIGNALS.iter().map(|s| Field::new(s.column, arrow_type(s.kind), true)));
-        Arc::new(Schema::new(fields))
-    }
-
-    fn batch(rows: &[Self]) -> RecordBatch {
-        let mut columns: Vec<ArrayRef> = vec![
-            strings(rows.iter().map(|r| r.id.as_deref())),
-            strings(rows.iter().map(|r| r.status.as_deref())),
-            timestamps(rows.iter().map(|r| r.created_at)),
-            timestamps(rows.iter().map(|r| r.started_at)),
-            timestamps(rows.iter().map(|r| r.finished_at)),
-            strings(rows.iter().map(|r| r.client_reference_id.as_deref())),
-            strings(rows.iter().map(|r| r.zone.as_deref())),
-            strings(rows.iter().map(|r| r.lang.as_deref())),
-            ints(rows.iter().map(|r| r.flow_nodes)),
-            ints(rows.iter().map(|r| r.node_reports)),
-            ints(rows.iter().map(|r| r.transcript_turns)),
-            strings(rows.iter().map(|r| r.flow_id.as_deref())),
-        ];
-        for (i, signal) in SIGNALS.iter().enumerate() {
-            let cells = rows.iter().map(|r| &r.signals[i]);
-            columns.push(match signal.kind {
-                SignalKind::Text => strings(cells.map(|c| c.text())),
-                SignalKind::Float => {
-                    let mut b = Float64Builder::new();
-                    cells.for_each(|c| b.append_option(c.float()));
-                    Arc::new(b.finish())
-                }
-                SignalKind::Int => ints(cells.map(|c| c.int())),
-                SignalKind::BigInt => {
-                    let mut b = Int64Builder::new();
-                    cells.for_each(|c| b.append_option(c.big_int()));
-                    Arc::new(b.finish())
-                }
-                SignalKind::Bool => {
-                    let mut b = BooleanBuilder::new();
-                    cells.for_each(|c| b.append_option(c.bool()));
-                    Arc::new(b.finish())
-                }
-            });
-        }
-        RecordBatch::try_new(Self::schema(), columns).expect("columns match the schema")
-    }
-}
-
-impl ArrowRows for NodeOutcomeRow {
-    fn schema() -> SchemaRef {
-        Arc::new(Schema::new(vec![
-            Field::new("session_id", DataType::Utf8, true),
-            Field::new("client_reference_id", DataType::Utf8, true),
-            Field::new("ordinal", DataType::Int32, false),
-            Field::new("node_id", DataType::Utf8, true),
-            Field::new("node_type", DataType::Utf8, true),
-            Field::new("outcome", DataType::Utf8, true),
-            Field::new("created_at", timestamp(), true),
-        ]))
-    }
-    fn batch(rows: &[Self]) -> RecordBatch {
-        let columns: Vec<ArrayRef> = vec![
-            strings(rows.iter().map(|r| r.session_id.as_deref())),
-            strings(rows.iter().map(|r| r.client_reference_id.as_deref())),
-            ints(rows.iter().map(|r| Some(r.ordinal))),
-            strings(rows.iter().map(|r| r.node_id.as_deref())),
-            strings(rows.iter().map(|r| r.node_type.as_deref())),
-            strings(rows.iter().map(|r| r.outcome.as_deref())),
-            timestamps(rows.iter().map(|r| r.created_at)),
-        ];
-        RecordBatch::try_new(Self::schema(), columns).expect("columns match the schema")
-    }
-}
-
-impl ArrowRows for PhraseRow {
-    fn schema() -> SchemaRef {
-        Arc::new(Schema::new(vec![
-            Field::new("session_id", DataType::Utf8, true),
-            Field::new("client_reference_id", DataType::Utf8, true),
-            Field::new("ordinal", DataType::Int32, false),
-            Field::new("speaker", DataType::Utf8, true),
-            Field::new("text", DataType::Utf8, true),
-            Field::new("created_at", timestamp(), true),
-        ]))
-    }
-    fn batch(rows: &[Self]) -> RecordBatch {
-        let columns: Vec<ArrayRef> = vec![
-            strings(rows.iter().map(|r| r.session_id.as_deref())),
-            strings(rows.iter().map(|r| r.client_reference_id.as_deref())),
-            ints(rows.iter().map(|r| Some(r.ordinal))),
-            strings(rows.iter().map(|r| r.speaker.as_deref())),
-            strings(rows.iter().map(|r| r.text.as_deref())),
-            timestamps(rows.iter().map(|r| r.created_at)),
-        ];
-        RecordBatch::try_new(Self::schema(), columns).expect("columns match the schema")
-    }
 }
 
 impl ArrowRows for FlowRow {
@@ -221,35 +147,43 @@ pub fn partition_of(created_at_us: Option<i64>) -> String {
 /// Writes one dataset under `root`, one partition after another (`""`: no partition folder).
 /// Files are numbered within their partition, so a partition's files are the same whichever
 /// writer of a parallel export wrote it.
-pub struct DatasetWriter<R: ArrowRows> {
+pub struct PartitionedWriter<B: Batches> {
     root: PathBuf,
     run: String,
     partition: Option<String>,
     /// The partitions already written: rows must arrive partition by partition.
     done: std::collections::HashSet<String>,
-    buffer: Vec<R>,
+    buffer: B,
     writer: Option<(ArrowWriter<File>, PathBuf, u64)>,
     file_number: u32,
     pub files: Vec<WrittenFile>,
 }
 
-impl<R: ArrowRows> DatasetWriter<R> {
+impl<R: ArrowRows> PartitionedWriter<Buffered<R>> {
+    pub fn push(&mut self, partition: &str, row: R) -> Result<()> {
+        self.push_with(partition, |rows| rows.0.push(row))
+    }
+}
+
+impl<B: Batches> PartitionedWriter<B> {
     /// Files are named `part-<run>-<n>.parquet` (`n` from 1 in each partition), so runs never
     /// overwrite each other.
     pub fn new(root: &Path, run: &str) -> Self {
-        DatasetWriter {
+        PartitionedWriter {
             root: root.to_owned(),
             run: run.to_owned(),
             partition: None,
             done: std::collections::HashSet::new(),
-            buffer: Vec::new(),
+            buffer: B::default(),
             writer: None,
             file_number: 0,
             files: Vec::new(),
         }
     }
 
-    pub fn push(&mut self, partition: &str, row: R) -> Result<()> {
+    /// Appends to `partition`'s rows with `append` (rows arrive partition by partition; a
+    /// new partition closes the previous one's file), writing a batch when one is full.
+    pub fn push_with(&mut self, partition: &str, append: impl FnOnce(&mut B)) -> Result<()> {
         if self.partition.as_deref() != Some(partition) {
             self.close_file()?;
             if let Some(previous) = self.partition.take() {
@@ -262,7 +196,7 @@ impl<R: ArrowRows> DatasetWriter<R> {
             self.partition = Some(partition.to_owned());
             self.file_number = 0;
         }
-        self.buffer.push(row);
+        append(&mut self.buffer);
         if self.buffer.len() >= BATCH_ROWS {
             self.flush()?;
         }
@@ -288,13 +222,15 @@ impl<R: ArrowRows> DatasetWriter<R> {
                 .set_max_row_group_size(ROW_GROUP_ROWS)
                 .set_created_by("facesign-analytics".into())
                 .build();
-            self.writer = Some((ArrowWriter::try_new(file, R::schema(), Some(props))?, relative, 0));
+            self.writer = Some((ArrowWriter::try_new(file, B::schema(), Some(props))?, relative, 0));
         }
-        let batch = R::batch(&self.buffer);
+        let batch = self.buffer.batch()?;
         let (writer, _, rows) = self.writer.as_mut().expect("opened above");
         writer.write(&batch)?;
-        *rows += self.buffer.len() as u64;
-        self.buffer.clear();
+        if writer.memory_size() >= ROW_GROUP_MEMORY_BYTES {
+            writer.flush()?;
+        }
+        *rows += batch.num_rows() as u64;
         if *rows >= FILE_ROWS as u64 {
             self.close_file()?;
         }

@@ -1,7 +1,6 @@
-//! The rows of the four exported datasets. One session's rows are core's
-//! [`SessionRows`] (read by `facesign_core::export_rows`, in the database or here, so every
-//! export path gives the same rows); the node outcome and phrase rows add the session's
-//! columns, and the flow rows its flow's id.
+//! The rows of the exported datasets. One session's rows are core's [`SessionRows`] (read by
+//! `facesign_core::export_rows`, in the database or here, so every export path gives the same
+//! rows; the export writes them borrowed, `super::columns`); the flow rows add the flow's id.
 
 use serde_json::Value;
 
@@ -22,29 +21,6 @@ pub const SUMMARY_COLUMNS: [&str; 12] = [
     "transcript_turns",
     "flow_id",
 ];
-
-/// One row of `node_outcomes/`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct NodeOutcomeRow {
-    pub session_id: Option<String>,
-    pub client_reference_id: Option<String>,
-    pub ordinal: i32,
-    pub node_id: Option<String>,
-    pub node_type: Option<String>,
-    pub outcome: Option<String>,
-    pub created_at: Option<i64>,
-}
-
-/// One row of `transcript/`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PhraseRow {
-    pub session_id: Option<String>,
-    pub client_reference_id: Option<String>,
-    pub ordinal: i32,
-    pub speaker: Option<String>,
-    pub text: Option<String>,
-    pub created_at: Option<i64>,
-}
 
 /// One row of `flows/`: an edge of one distinct flow (`flow_id`, the fingerprint the
 /// sessions carry), so that node outcomes can be followed through the graph they ran on.

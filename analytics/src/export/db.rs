@@ -26,7 +26,8 @@ use super::redact::Redaction;
 use super::{ExportSummary, Finished, Parts, Run};
 use crate::connect::Target;
 use crate::dataset::parquet::{partition_of, DEFAULT_PARTITION};
-use crate::dataset::rows::{rows_of, SessionRows};
+use facesign_core::export_rows::{self, micros, wire, ExportRows, FlowCache};
+use facesign_core::json::Tape;
 
 /// What a run exports.
 #[derive(Clone, Debug, PartialEq)]
@@ -75,9 +76,16 @@ const LATE_COMMIT_MARGIN: &str = "10 minutes";
 /// Messages from a job's `COPY` to its writing thread.
 enum Message {
     Chunk(Chunk),
-    Data(Bytes),
+    /// The CopyData messages that had arrived (one row each, as PostgreSQL sends them): sent
+    /// together, so that the writing thread is woken once for many rows.
+    Data(Vec<Bytes>),
     End,
 }
+
+/// At most this many CopyData messages travel to the writing thread at once, and at most
+/// [`MESSAGES_IN_FLIGHT`] such sends wait for it: a few megabytes of rows ahead of the writer.
+const MESSAGES_PER_SEND: usize = 64;
+const MESSAGES_IN_FLIGHT: usize = 16;
 
 /// The SQL that reads the sessions of a table: which reading, and which expressions give each
 /// session's creation time and id (the table's own columns when it has them, so the chunks
@@ -120,25 +128,32 @@ impl Source {
         )
     }
 
-    /// The rows of one `COPY` field.
-    fn decode(&self, field: &[u8]) -> Result<SessionRows> {
+    /// The rows of one `COPY` field, read with `job`'s memory of the flows it has met.
+    fn decode<'f>(&self, field: &'f [u8], job: &'f mut JobReader) -> Result<ExportRows<'f>> {
+        let JobReader { tape, flows, known_flows } = job;
         match self.reading {
-            Reading::Extension => Ok(facesign_core::export_rows::wire::decode(field)?),
+            Reading::Extension => Ok(wire::decode_rows(field, known_flows)?),
             Reading::Documents => {
                 // A jsonb in binary COPY is a version byte (1) and the document's text.
                 let Some((&1, text)) = field.split_first() else {
                     bail!("a stored document arrived in a jsonb format this facesign-analytics does not know")
                 };
-                let doc: serde_json::Value = serde_json::from_slice(text).map_err(|e| {
-                    anyhow::anyhow!(
-                        "a stored session cannot be read here ({e}); a document nested deeper than 128 levels is \
-                         read only by the facesign extension: install it in this database, or export with --read extension"
-                    )
+                let doc = tape.parse(text).map_err(|e| {
+                    anyhow::anyhow!("a stored session arrived as text that is not JSON ({e}): is this PostgreSQL's jsonb?")
                 })?;
-                Ok(rows_of(&doc, self.with_provided))
+                Ok(export_rows::export_rows_with(doc, self.with_provided, flows))
             }
         }
     }
+}
+
+/// What one job keeps from one session to the next: the buffers documents are parsed into,
+/// and the flows it has read (each distinct flow is fingerprinted, or decoded, once).
+#[derive(Default)]
+struct JobReader {
+    tape: Tape,
+    flows: FlowCache,
+    known_flows: wire::KnownFlows,
 }
 
 /// `(created AT TIME ZONE 'UTC')::date` in these partitions (`created_date=…` folders).
@@ -300,7 +315,7 @@ pub async fn export(
     let mut copies = Vec::new();
     let mut writers = Vec::new();
     for client in clients {
-        let (tx, rx) = tokio::sync::mpsc::channel::<Message>(64);
+        let (tx, rx) = tokio::sync::mpsc::channel::<Message>(MESSAGES_IN_FLIGHT);
         let parts = run.parts();
         let (source2, done2) = (Arc::clone(&source), Arc::clone(&done));
         writers.push(std::thread::spawn(move || write_rows(rx, parts, &source2, &done2)));
@@ -364,10 +379,16 @@ async fn copy_chunks(
         let Some(chunk) = queue.lock().expect("the queue lock").pop_front() else { break };
         let query = source.query(&chunk, only_days);
         tx.send(Message::Chunk(chunk)).await.map_err(|_| gone())?;
-        let stream = client.copy_out(query.as_str()).await.context("exporting the sessions")?;
+        let stream = client
+            .copy_out(query.as_str())
+            .await
+            .context("exporting the sessions")?
+            .ready_chunks(MESSAGES_PER_SEND);
         pin_mut!(stream);
-        while let Some(data) = stream.next().await {
-            tx.send(Message::Data(data.context("exporting the sessions")?)).await.map_err(|_| gone())?;
+        while let Some(ready) = stream.next().await {
+            let data =
+                ready.into_iter().collect::<Result<Vec<Bytes>, _>>().context("exporting the sessions")?;
+            tx.send(Message::Data(data)).await.map_err(|_| gone())?;
         }
         tx.send(Message::End).await.map_err(|_| gone())?;
     }
@@ -384,6 +405,7 @@ fn write_rows(
     done: &AtomicU64,
 ) -> Result<Finished> {
     let mut copy = CopyRows::default();
+    let mut reader = JobReader::default();
     let mut chunk = Chunk::All;
     let mut last: Option<(Option<i64>, Option<String>)> = None;
     while let Some(message) = rx.blocking_recv() {
@@ -393,15 +415,17 @@ fn write_rows(
                 copy = CopyRows::default();
                 last = None;
             }
-            Message::Data(data) => copy.feed(&data, |field| {
-                let field = field.context("a stored session is NULL")?;
-                let rows = source.decode(field)?;
-                let key = (rows.session.created_at, rows.session.id.clone());
-                check_order(&chunk, last.as_ref(), &key)?;
-                last = Some(key);
-                parts.push(rows)?;
-                done.fetch_add(1, Ordering::Relaxed);
-                Ok(())
+            Message::Data(messages) => messages.iter().try_for_each(|data| {
+                copy.feed(data, |field| {
+                    let field = field.context("a stored session is NULL")?;
+                    let rows = source.decode(field, &mut reader)?;
+                    let key = (micros(rows.summary.created_at_ms), rows.summary.id.map(str::to_owned));
+                    check_order(&chunk, last.as_ref(), &key)?;
+                    last = Some(key);
+                    parts.push(&rows)?;
+                    done.fetch_add(1, Ordering::Relaxed);
+                    Ok(())
+                })
             })?,
             Message::End => copy.finish()?,
         }

@@ -24,10 +24,10 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
 
-use crate::dataset::parquet::{partition_of, DatasetWriter, WrittenFile};
-use crate::dataset::rows::{NodeOutcomeRow, PhraseRow, SessionRow, SessionRows};
-use facesign_core::export_rows::EdgeCells;
-use redact::{Provided, Redaction};
+use crate::dataset::columns::{NodeColumns, PhraseColumns, SessionColumns, SessionKeys};
+use crate::dataset::parquet::{partition_of, PartitionedWriter, WrittenFile};
+use facesign_core::export_rows::{micros, EdgeCells, ExportRows};
+use redact::Redaction;
 
 pub const DATASETS: [&str; 4] = ["sessions", "node_outcomes", "transcript", "flows"];
 
@@ -70,9 +70,12 @@ pub type Flows = std::collections::BTreeMap<String, Vec<EdgeCells>>;
 /// The writers of one stream of sessions, in creation order: a run has one, or one per job
 /// of a parallel export (the jobs write disjoint partitions into the same staging folder).
 pub struct Parts {
-    sessions: DatasetWriter<SessionRow>,
-    nodes: DatasetWriter<NodeOutcomeRow>,
-    phrases: DatasetWriter<PhraseRow>,
+    sessions: PartitionedWriter<SessionColumns>,
+    nodes: PartitionedWriter<NodeColumns>,
+    phrases: PartitionedWriter<PhraseColumns>,
+    /// The partition of the last session pushed, by its creation day (most sessions share
+    /// their predecessor's).
+    partition: Option<(Option<i64>, String)>,
     flows: Flows,
     redaction: Option<Redaction>,
     summary: ExportSummary,
@@ -80,51 +83,37 @@ pub struct Parts {
 
 impl Parts {
     /// Every row of one session.
-    pub fn push(&mut self, rows: SessionRows) -> Result<()> {
-        let SessionRows { session, nodes, phrases, flow_edges, provided } = rows;
-        let partition = partition_of(session.created_at);
-        if let Some(flow_id) = &session.flow_id {
-            if !self.flows.contains_key(flow_id) {
-                self.flows.insert(flow_id.clone(), flow_edges);
+    pub fn push(&mut self, rows: &ExportRows<'_>) -> Result<()> {
+        let session = &rows.summary;
+        let created_at = micros(session.created_at_ms);
+        let day = created_at.map(|us| us.div_euclid(86_400_000_000));
+        let partition = match &self.partition {
+            Some((d, p)) if *d == day => p,
+            _ => &self.partition.insert((day, partition_of(created_at))).1,
+        };
+        if let Some(flow) = &rows.flow {
+            if !self.flows.contains_key(&flow.id) {
+                self.flows.insert(flow.id.clone(), flow.edges.clone());
             }
         }
-        let provided = Provided { values: provided };
+        let keys = SessionKeys { session_id: session.id, client_reference_id: session.client_reference_id };
         let summary = &mut self.summary;
-        for n in nodes {
+        for n in &rows.nodes {
             summary.node_outcomes += 1;
-            self.nodes.push(
-                &partition,
-                NodeOutcomeRow {
-                    session_id: session.id.clone(),
-                    client_reference_id: session.client_reference_id.clone(),
-                    ordinal: n.ordinal,
-                    node_id: n.node_id,
-                    node_type: n.node_type,
-                    outcome: n.outcome,
-                    created_at: n.created_at,
-                },
-            )?;
+            self.nodes.push_with(partition, |columns| columns.append(keys, n))?;
         }
-        for p in phrases {
+        for p in &rows.phrases {
             summary.transcript += 1;
-            let text = match (&self.redaction, p.text) {
-                (Some(r), Some(text)) => Some(r.apply(&text, &provided)),
-                (_, text) => text,
+            let redacted = match (&self.redaction, p.text) {
+                (Some(r), Some(text)) => Some(r.apply(text, &rows.provided)),
+                _ => None,
             };
-            self.phrases.push(
-                &partition,
-                PhraseRow {
-                    session_id: session.id.clone(),
-                    client_reference_id: session.client_reference_id.clone(),
-                    ordinal: p.ordinal,
-                    speaker: p.speaker,
-                    text,
-                    created_at: p.created_at,
-                },
-            )?;
+            let text = redacted.as_deref().or(p.text);
+            self.phrases.push_with(partition, |columns| columns.append(keys, p, text))?;
         }
         summary.sessions += 1;
-        self.sessions.push(&partition, session)
+        let flow_id = rows.flow.as_ref().map(|f| f.id.as_str());
+        self.sessions.push_with(partition, |columns| columns.append(session, &rows.signals, flow_id))
     }
 
     /// Sessions pushed so far.
@@ -274,9 +263,10 @@ impl Run {
     /// Writers for one stream of sessions in creation order.
     pub fn parts(&self) -> Parts {
         Parts {
-            sessions: DatasetWriter::new(&self.staging.join("sessions"), &self.id),
-            nodes: DatasetWriter::new(&self.staging.join("node_outcomes"), &self.id),
-            phrases: DatasetWriter::new(&self.staging.join("transcript"), &self.id),
+            sessions: PartitionedWriter::new(&self.staging.join("sessions"), &self.id),
+            nodes: PartitionedWriter::new(&self.staging.join("node_outcomes"), &self.id),
+            phrases: PartitionedWriter::new(&self.staging.join("transcript"), &self.id),
+            partition: None,
             flows: Flows::new(),
             redaction: self.redaction.clone(),
             summary: ExportSummary::default(),

@@ -12,10 +12,14 @@ use anyhow::{Context, Result};
 use serde_json::Value;
 
 use super::redact::Redaction;
-use super::{ExportSummary, Run};
-use crate::dataset::rows::{micros, rows_of};
+use super::{ExportSummary, Parts, Run};
+use crate::dataset::rows::micros;
 use crate::erasures::Erasures;
-use crate::ndjson::{self, LineOptions};
+use crate::ndjson::{self, LineOptions, NulPolicy};
+use facesign_core::export_rows::{self, FlowCache};
+use facesign_core::json::Tape;
+use facesign_core::report::session_of;
+use facesign_core::JsonRef;
 
 /// Where one session's line is, and its creation time (`i64::MAX`: none, sorted last as
 /// PostgreSQL sorts NULL).
@@ -23,6 +27,33 @@ struct Entry {
     created_at: i64,
     offset: u64,
     len: u32,
+}
+
+/// Pushes the rows of a line the first pass accepted, read from its text in place (a
+/// [`Tape`]), when the line needs nothing but reading; false for a line holding a `\u0000`
+/// escape that `--nul replace` replaces, and for an erased session, which go through a tree.
+fn push_plain(
+    line: &[u8],
+    tape: &mut Tape,
+    flows: &mut FlowCache,
+    parts: &mut Parts,
+    lines: LineOptions,
+    erasures: Option<&Erasures>,
+    with_provided: bool,
+) -> Result<bool> {
+    if lines.nul == NulPolicy::Replace && line.windows(6).any(|w| w == br"\u0000") {
+        return Ok(false);
+    }
+    let Ok(doc) = tape.parse(line) else { return Ok(false) };
+    let session = session_of(doc);
+    if let Some(erased) = erasures {
+        let id = session.get("id").and_then(|v| v.as_str()).unwrap_or_default();
+        if erased.covers(id, session.get("createdAt").and_then(|v| v.as_f64())) {
+            return Ok(false);
+        }
+    }
+    parts.push(&export_rows::export_rows_with(session, with_provided, flows))?;
+    Ok(true)
 }
 
 /// Lines are read by the rule every NDJSON-reading command shares ([`crate::ndjson`]), so the
@@ -96,11 +127,16 @@ pub fn export(
         start = end;
     }
     let mut parts = run.parts();
+    let (mut tape, mut flows) = (Tape::default(), FlowCache::default());
     for (done, e) in entries.iter().enumerate() {
-        let session = read(e, &mut buf)?;
-        // An erased session is exported as the database holds it: redacted.
-        let session = erasures.and_then(|erased| erased.redacted(&session)).unwrap_or(session);
-        parts.push(rows_of(&session, with_provided))?;
+        buf.resize(e.len as usize, 0);
+        file.read_exact_at(&mut buf, e.offset)?;
+        if !push_plain(&buf, &mut tape, &mut flows, &mut parts, lines, erasures, with_provided)? {
+            // An erased session is exported as the database holds it: redacted.
+            let session = read(e, &mut buf)?;
+            let session = erasures.and_then(|erased| erased.redacted(&session)).unwrap_or(session);
+            parts.push(&export_rows::export_rows_with(&session, with_provided, &mut flows))?;
+        }
         if done % 10_000 == 0 {
             progress(done as u64);
         }

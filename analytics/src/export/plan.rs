@@ -14,11 +14,16 @@ pub enum Chunk {
     All,
 }
 
+/// How many chunks each job gets on average: enough that the jobs finish close together (the
+/// last chunk taken is at most an eighth of a job's share), few enough that each `COPY`'s
+/// start costs nothing.
+const CHUNKS_PER_JOB: u64 = 8;
+
 /// Splits `days` (each day's sessions, in day order; `None`, the sessions without a
 /// creation time, last) into chunks for `jobs` jobs.
 pub fn chunks(days: &[(Option<String>, u64)], jobs: usize) -> Vec<Chunk> {
     let total: u64 = days.iter().map(|d| d.1).sum();
-    let target = (total / (jobs.max(1) as u64 * 4)).max(1);
+    let target = (total / (jobs.max(1) as u64 * CHUNKS_PER_JOB)).max(1);
     let mut out = Vec::new();
     let mut open: Option<(String, String, u64)> = None;
     for (day, count) in days {
@@ -50,11 +55,11 @@ mod tests {
     fn days_are_grouped_whole_and_in_order() {
         let days: Vec<_> = (1..=20).map(|d| day(d, 100)).chain([(None, 5)]).collect();
         let chunks = chunks(&days, 2);
-        // 2 005 sessions, 250 a chunk: 3 days each (the last two days alone), then NoDate.
-        assert_eq!(chunks.len(), 8, "{chunks:?}");
-        assert_eq!(chunks[0], Chunk::Days { first: "2026-09-01".into(), last: "2026-09-03".into() });
-        assert_eq!(chunks[6], Chunk::Days { first: "2026-09-19".into(), last: "2026-09-20".into() });
-        assert_eq!(chunks[7], Chunk::NoDate);
+        // 2 005 sessions, 125 a chunk: 2 days each, then NoDate.
+        assert_eq!(chunks.len(), 11, "{chunks:?}");
+        assert_eq!(chunks[0], Chunk::Days { first: "2026-09-01".into(), last: "2026-09-02".into() });
+        assert_eq!(chunks[9], Chunk::Days { first: "2026-09-19".into(), last: "2026-09-20".into() });
+        assert_eq!(chunks[10], Chunk::NoDate);
         // One job, one huge day, empty tables.
         assert_eq!(super::chunks(&[day(1, 1_000_000)], 1).len(), 1);
         assert!(super::chunks(&[], 2).is_empty());

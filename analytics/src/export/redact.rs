@@ -15,14 +15,6 @@ pub enum Redaction {
     Drop,
 }
 
-/// What the session provided (`settings.providedData`: core's
-/// [`SessionRows::provided`](facesign_core::export_rows::SessionRows)), matched
-/// case-insensitively.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Provided {
-    pub values: Vec<(&'static str, String)>,
-}
-
 impl Redaction {
     fn token(&self, kind: &str, value: &str) -> String {
         match self {
@@ -38,10 +30,12 @@ impl Redaction {
         }
     }
 
-    /// `text` with the personal values replaced.
-    pub fn apply(&self, text: &str, provided: &Provided) -> String {
+    /// `text` with the personal values replaced: what the session provided
+    /// (`settings.providedData`, as core's export rows read it: `(kind, value)`), matched
+    /// case-insensitively, and any email address, phone number, IP address or URL.
+    pub fn apply(&self, text: &str, provided: &[(&'static str, &str)]) -> String {
         let mut out = text.to_owned();
-        for (kind, value) in &provided.values {
+        for &(kind, value) in provided {
             out = replace_case_insensitive(&out, value, &self.token(kind, value));
         }
         out.split(' ')
@@ -103,36 +97,37 @@ fn kind_of(word: &str) -> Option<&'static str> {
 mod tests {
     use super::*;
 
-    fn provided() -> Provided {
+    fn provided() -> Vec<(&'static str, String)> {
         let doc = serde_json::json!({"settings": {"providedData":
             {"name": "Lena Vogel", "email": "lena@example.com", "phone": "+4915112345678"}}});
-        Provided { values: crate::dataset::rows::rows_of(&doc, true).provided }
+        crate::dataset::rows::rows_of(&doc, true).provided
+    }
+
+    fn borrowed<'a>(values: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+        values.iter().map(|(k, v)| (*k, v.as_str())).collect()
     }
 
     #[test]
     fn drop_leaves_only_the_kind() {
         let r = Redaction::Drop;
-        assert_eq!(r.apply("My name is Lena Vogel.", &provided()), "My name is [name].");
+        assert_eq!(r.apply("My name is Lena Vogel.", &borrowed(&provided())), "My name is [name].");
         assert_eq!(
-            r.apply("Write to LENA@example.com or call +4915112345678", &provided()),
+            r.apply("Write to LENA@example.com or call +4915112345678", &borrowed(&provided())),
             "Write to [email] or call [phone]"
         );
-        assert_eq!(r.apply("My number is 030 1234567.", &Provided::default()), "My number is 030 [phone].");
-        assert_eq!(
-            r.apply("from 93.184.216.34, see https://x.example/a?sig=1", &Provided::default()),
-            "from [ip], see [url]"
-        );
-        assert_eq!(r.apply("I am ready.", &provided()), "I am ready.");
+        assert_eq!(r.apply("My number is 030 1234567.", &[]), "My number is 030 [phone].");
+        assert_eq!(r.apply("from 93.184.216.34, see https://x.example/a?sig=1", &[]), "from [ip], see [url]");
+        assert_eq!(r.apply("I am ready.", &borrowed(&provided())), "I am ready.");
     }
 
     #[test]
     fn hash_is_salted_and_stable() {
         let a = Redaction::Hash { salt: "s1".into() };
         let b = Redaction::Hash { salt: "s2".into() };
-        let x = a.apply("lena@example.com", &Provided::default());
-        assert_eq!(x, a.apply("Lena@Example.com", &Provided::default()));
-        assert_ne!(x, b.apply("lena@example.com", &Provided::default()));
+        let x = a.apply("lena@example.com", &[]);
+        assert_eq!(x, a.apply("Lena@Example.com", &[]));
+        assert_ne!(x, b.apply("lena@example.com", &[]));
         assert!(x.starts_with("[email:") && !x.contains("lena"), "{x}");
-        assert!(!a.apply("My name is Lena Vogel", &provided()).contains("Vogel"));
+        assert!(!a.apply("My name is Lena Vogel", &borrowed(&provided())).contains("Vogel"));
     }
 }

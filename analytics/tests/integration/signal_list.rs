@@ -3,8 +3,9 @@
 //! scorer's columns. (The export's rows and their wire format are built from the list;
 //! the export tests compare its rows from PostgreSQL with those read from NDJSON.)
 
-use facesign_analytics::dataset::parquet::{arrow_type, ArrowRows};
-use facesign_analytics::dataset::rows::{SessionRow, SUMMARY_COLUMNS};
+use facesign_analytics::dataset::columns::SessionColumns;
+use facesign_analytics::dataset::parquet::arrow_type;
+use facesign_analytics::dataset::rows::SUMMARY_COLUMNS;
 use facesign_analytics::score::table::columns;
 use facesign_core::report::risk_signals::{SignalKind, SIGNALS};
 
@@ -42,7 +43,7 @@ async fn the_composite_type_is_the_list() {
 
 #[test]
 fn the_parquet_schema_is_the_summary_then_the_list() {
-    let schema = SessionRow::schema();
+    let schema = SessionColumns::schema();
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     assert_eq!(names[..SUMMARY_COLUMNS.len()], SUMMARY_COLUMNS);
     for (i, signal) in SIGNALS.iter().enumerate() {
@@ -59,7 +60,7 @@ fn the_scorer_reads_the_signals_marked_scored() {
         assert_eq!(read.contains(&signal.column), signal.scored, "{}", signal.name);
     }
     // Each column it reads is one the export writes.
-    let schema = SessionRow::schema();
+    let schema = SessionColumns::schema();
     for column in read {
         assert!(schema.field_with_name(column).is_ok(), "{column} is not in sessions/");
     }

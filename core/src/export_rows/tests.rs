@@ -4,6 +4,7 @@
 
 use super::wire::{decode, encode, WireError};
 use super::*;
+use crate::flow::flow_fingerprint;
 use crate::jsonb::{encode as jsonb_of, Jsonb};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -139,7 +140,7 @@ fn damaged_bytes_are_refused_never_panic() {
     longer.push(0);
     assert_eq!(decode(&longer), Err(WireError("bytes are left over after the last row")));
     let mut other_version = good.clone();
-    other_version[0] = 2;
+    other_version[0] = super::wire::VERSION - 1;
     assert!(decode(&other_version).is_err());
     // Every single-byte change either decodes or is refused; a huge count never allocates.
     for i in 0..good.len() {
@@ -149,5 +150,51 @@ fn damaged_bytes_are_refused_never_panic() {
             let _ = decode(&damaged);
         }
     }
-    assert!(decode(&[1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]).is_err());
+    assert!(
+        decode(&[super::wire::VERSION, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]).is_err()
+    );
+}
+
+#[test]
+fn a_flow_cache_changes_no_answer() {
+    let docs = documents();
+    let mut cache = FlowCache::default();
+    let mut known = super::wire::KnownFlows::new();
+    // Every document twice, through one cache and one decoder's memory, in both
+    // representations: each time the rows read without any cache.
+    for round in 0..2 {
+        for (name, doc) in &docs {
+            let expected = session_rows(doc, true);
+            assert_eq!(session_rows_with(doc, true, &mut cache), expected, "{name}, round {round}");
+            let bytes = jsonb_of(doc);
+            let binary = export_rows_with(Jsonb::from_bytes(&bytes), true, &mut cache);
+            assert_eq!(SessionRows::from(&binary), expected, "{name}, round {round}");
+            let wire = encode(&binary);
+            let decoded = super::wire::decode_rows(&wire, &mut known).unwrap();
+            assert_eq!(SessionRows::from(&decoded), expected, "{name}, round {round}");
+        }
+    }
+}
+
+#[test]
+fn a_flow_cache_is_bounded_and_keyed_by_the_flow_alone() {
+    let mut cache = FlowCache::default();
+    let flow = |n: usize| {
+        json!([{"id": "start", "type": "start", "outcome": format!("n{n}")},
+               {"id": format!("n{n}"), "type": "end"}])
+    };
+    // The same flow in two key orders and whitespace: one entry, one fingerprint.
+    let a = cache.flow(&flow(1)).unwrap();
+    let text = r#"[ {"type": "start", "outcome": "n1", "id": "start"}, {"type": "end", "id": "n1"} ]"#;
+    let reordered: Value = serde_json::from_str(text).unwrap();
+    assert_eq!(cache.flow(&reordered).unwrap().id, a.id);
+    // A hundred distinct flows, then the first again: each derived exactly as without a cache.
+    for n in 0..100 {
+        let bytes = jsonb_of(&flow(n));
+        let got = cache.flow(Jsonb::from_bytes(&bytes)).unwrap();
+        assert_eq!(*got, super::flow_cache::derive(&flow(n)).unwrap());
+    }
+    assert!(cache.len() <= 64, "{} flows held", cache.len());
+    assert_eq!(cache.flow(&flow(1)).unwrap().id, a.id);
+    assert!(cache.flow(&json!("not a flow")).is_none());
 }

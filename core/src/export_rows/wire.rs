@@ -1,5 +1,5 @@
-//! The bytes `facesign.export_rows` returns: one session's [`ExportRows`] as the toolkit
-//! reads them back into [`SessionRows`]. A private format between the extension and the
+//! The bytes `facesign.export_rows` returns: one session's [`ExportRows`], which the toolkit
+//! reads back borrowed from the bytes ([`decode_rows`]) or owned ([`decode`]). A private format between the extension and the
 //! toolkit of the same version (its first byte is the version, checked on reading), chosen
 //! over PostgreSQL's composite and array types because the toolkit decodes it with no
 //! per-column type lookups and the server builds it with no per-row tuple machinery.
@@ -7,20 +7,26 @@
 //! Layout: the version byte, then the summary and the signals (in [`SIGNALS`] order), the flow
 //! id and its edges, the node reports, the phrases, the provided values. Counts and string
 //! lengths are LEB128 varints; an optional string is its length + 1 (0 is NULL); an optional
-//! number is a presence byte and the number little-endian; an optional boolean one byte
-//! (0 NULL, 1 false, 2 true).
+//! number is a presence byte and the number little-endian (times are the documents'
+//! milliseconds, as `f64`: the toolkit turns them into microseconds as the readers do); an
+//! optional boolean one byte (0 NULL, 1 false, 2 true), a phrase's speaker too (whether it
+//! is the avatar).
 //!
 //! Decoding checks everything and never panics or allocates beyond what the input can hold:
 //! a count is refused when the bytes left cannot hold that many entries.
 
-use super::PROVIDED_KINDS;
-use super::{
-    micros, owned, EdgeCells, ExportRows, NodeCells, PhraseCells, SessionRow, SessionRows, SignalCell,
-};
-use crate::report::risk_signals::{SignalKind, SignalValue, SIGNALS};
+use std::collections::HashMap;
+use std::sync::Arc;
 
-/// The format's version: the first byte.
-pub const VERSION: u8 = 1;
+use super::PROVIDED_KINDS;
+use super::{owned, EdgeCells, ExportRows, Flow, SessionRows};
+use crate::report::risk_signals::{RiskSignals, SignalKind, SignalValue, SIGNALS};
+use crate::report::transcript::speaker;
+use crate::report::{NodeOutcome, Phrase, SessionSummary};
+
+/// The format's version: the first byte. 2: times as the documents' milliseconds (`f64`), a
+/// phrase's speaker as a boolean (1 had microseconds and the speaker's name).
+pub const VERSION: u8 = 2;
 
 /// Why bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,9 +47,9 @@ pub fn encode(rows: &ExportRows<'_>) -> Vec<u8> {
     let s = &rows.summary;
     w.str(s.id);
     w.str(s.status);
-    w.i64(micros(s.created_at_ms));
-    w.i64(micros(s.started_at_ms));
-    w.i64(micros(s.finished_at_ms));
+    w.f64(s.created_at_ms);
+    w.f64(s.started_at_ms);
+    w.f64(s.finished_at_ms);
     w.str(s.client_reference_id);
     w.str(s.zone);
     w.str(s.lang);
@@ -56,19 +62,17 @@ pub fn encode(rows: &ExportRows<'_>) -> Vec<u8> {
             SignalValue::Float(v) => w.f64(v),
             SignalValue::Int(v) => w.i32(v),
             SignalValue::BigInt(v) => w.i64(v),
-            SignalValue::Bool(v) => w.0.push(match v {
-                None => 0,
-                Some(false) => 1,
-                Some(true) => 2,
-            }),
+            SignalValue::Bool(v) => w.bool(v),
         }
     }
-    w.str(rows.flow_id.as_deref());
-    w.count(rows.flow_edges.len());
-    for e in &rows.flow_edges {
-        w.str(Some(e.source));
-        w.str(e.outcome);
-        w.str(Some(e.target));
+    let flow = rows.flow.as_deref();
+    w.str(flow.map(|f| f.id.as_str()));
+    let edges = flow.map_or(&[][..], |f| &f.edges[..]);
+    w.count(edges.len());
+    for e in edges {
+        w.str(Some(&e.source));
+        w.str(e.outcome.as_deref());
+        w.str(Some(&e.target));
     }
     w.count(rows.nodes.len());
     for n in &rows.nodes {
@@ -76,14 +80,14 @@ pub fn encode(rows: &ExportRows<'_>) -> Vec<u8> {
         w.str(n.node_id);
         w.str(n.node_type);
         w.str(n.outcome);
-        w.i64(micros(n.created_at_ms));
+        w.f64(n.created_at_ms);
     }
     w.count(rows.phrases.len());
     for p in &rows.phrases {
         w.0.extend_from_slice(&p.ordinal.to_le_bytes());
-        w.str(p.speaker);
+        w.bool(p.speaker.map(|s| s == speaker(true)));
         w.str(p.text);
-        w.i64(micros(p.created_at_ms));
+        w.f64(p.created_at_ms);
     }
     w.count(rows.provided.len());
     for &(kind, value) in &rows.provided {
@@ -93,64 +97,100 @@ pub fn encode(rows: &ExportRows<'_>) -> Vec<u8> {
     w.0
 }
 
-/// The rows `bytes` hold.
+/// Flows a decoder has read, by id: a later session of the same flow shares it, its edges
+/// stepped over rather than decoded again.
+pub type KnownFlows = HashMap<String, Arc<Flow>>;
+
+/// The rows `bytes` hold, owned.
 pub fn decode(bytes: &[u8]) -> Result<SessionRows, WireError> {
+    decode_rows(bytes, &mut KnownFlows::new()).map(|rows| SessionRows::from(&rows))
+}
+
+/// The rows `bytes` hold, borrowed from them (what a writer appends to its columns without
+/// copying each value first), as [`export_rows`](super::export_rows) read them from the
+/// document; flows already in `known` are shared, new ones added to it.
+pub fn decode_rows<'a>(bytes: &'a [u8], known: &mut KnownFlows) -> Result<ExportRows<'a>, WireError> {
     let mut r = Reader(bytes);
     if r.byte()? != VERSION {
         return Err(WireError(
             "they are of another version of the facesign extension: install the extension of this facesign-analytics (ALTER EXTENSION facesign UPDATE)",
         ));
     }
-    let mut session = SessionRow {
+    let summary = SessionSummary {
         id: r.str()?,
         status: r.str()?,
-        created_at: r.i64()?,
-        started_at: r.i64()?,
-        finished_at: r.i64()?,
+        created_at_ms: r.f64()?,
+        started_at_ms: r.f64()?,
+        finished_at_ms: r.f64()?,
         client_reference_id: r.str()?,
         zone: r.str()?,
         lang: r.str()?,
         flow_nodes: r.i32()?,
         node_reports: r.i32()?,
         transcript_turns: r.i32()?,
-        ..SessionRow::default()
     };
-    for (cell, signal) in session.signals.iter_mut().zip(SIGNALS.iter()) {
-        *cell = match signal.kind {
-            SignalKind::Text => SignalCell::Text(r.str()?),
-            SignalKind::Float => SignalCell::Float(r.f64()?),
-            SignalKind::Int => SignalCell::Int(r.i32()?),
-            SignalKind::BigInt => SignalCell::BigInt(r.i64()?),
-            SignalKind::Bool => SignalCell::Bool(match r.byte()? {
-                0 => None,
-                1 => Some(false),
-                2 => Some(true),
-                _ => return Err(WireError("a boolean is neither NULL, false nor true")),
-            }),
+    let mut values = SIGNALS.map(|s| match s.kind {
+        SignalKind::Text => SignalValue::Text(None),
+        SignalKind::Float => SignalValue::Float(None),
+        SignalKind::Int => SignalValue::Int(None),
+        SignalKind::BigInt => SignalValue::BigInt(None),
+        SignalKind::Bool => SignalValue::Bool(None),
+    });
+    for value in values.iter_mut() {
+        *value = match value {
+            SignalValue::Text(_) => SignalValue::Text(r.str()?),
+            SignalValue::Float(_) => SignalValue::Float(r.f64()?),
+            SignalValue::Int(_) => SignalValue::Int(r.i32()?),
+            SignalValue::BigInt(_) => SignalValue::BigInt(r.i64()?),
+            SignalValue::Bool(_) => SignalValue::Bool(r.bool()?),
         };
     }
-    session.flow_id = r.str()?;
-    let mut flow_edges = Vec::with_capacity(r.count(3)?);
-    for _ in 0..flow_edges.capacity() {
-        flow_edges.push(EdgeCells { source: r.text()?, outcome: r.str()?, target: r.text()? });
-    }
+    let signals = RiskSignals::from_values(values).ok_or(WireError("a signal of another kind"))?;
+    let flow_id = r.str()?;
+    let edge_count = r.count(3)?;
+    let flow = match flow_id {
+        None if edge_count > 0 => return Err(WireError("a flow's edges come without its id")),
+        None => None,
+        Some(id) => match known.get(id) {
+            Some(flow) => {
+                // Stepped over (each text still checked to fit and be UTF-8).
+                for _ in 0..edge_count * 3 {
+                    r.str()?;
+                }
+                Some(Arc::clone(flow))
+            }
+            None => {
+                let mut edges = Vec::with_capacity(edge_count);
+                for _ in 0..edge_count {
+                    edges.push(EdgeCells {
+                        source: r.text()?.to_owned(),
+                        outcome: owned(r.str()?),
+                        target: r.text()?.to_owned(),
+                    });
+                }
+                let flow = Arc::new(Flow { id: id.to_owned(), edges });
+                known.insert(id.to_owned(), Arc::clone(&flow));
+                Some(flow)
+            }
+        },
+    };
     let mut nodes = Vec::with_capacity(r.count(8)?);
     for _ in 0..nodes.capacity() {
-        nodes.push(NodeCells {
+        nodes.push(NodeOutcome {
             ordinal: i32::from_le_bytes(r.array()?),
             node_id: r.str()?,
             node_type: r.str()?,
             outcome: r.str()?,
-            created_at: r.i64()?,
+            created_at_ms: r.f64()?,
         });
     }
     let mut phrases = Vec::with_capacity(r.count(7)?);
     for _ in 0..phrases.capacity() {
-        phrases.push(PhraseCells {
+        phrases.push(Phrase {
             ordinal: i32::from_le_bytes(r.array()?),
-            speaker: r.str()?,
+            speaker: r.bool()?.map(speaker),
             text: r.str()?,
-            created_at: r.i64()?,
+            created_at_ms: r.f64()?,
         });
     }
     let mut provided = Vec::with_capacity(r.count(2)?);
@@ -162,7 +202,7 @@ pub fn decode(bytes: &[u8]) -> Result<SessionRows, WireError> {
     if !r.0.is_empty() {
         return Err(WireError("bytes are left over after the last row"));
     }
-    Ok(SessionRows { session, nodes, phrases, flow_edges, provided })
+    Ok(ExportRows { summary, signals, flow, nodes, phrases, provided })
 }
 
 struct Writer(Vec<u8>);
@@ -205,6 +245,13 @@ impl Writer {
     }
     fn f64(&mut self, v: Option<f64>) {
         self.present(v.map(f64::to_le_bytes).as_ref().map(|b| &b[..]));
+    }
+    fn bool(&mut self, v: Option<bool>) {
+        self.0.push(match v {
+            None => 0,
+            Some(false) => 1,
+            Some(true) => 2,
+        });
     }
 }
 
@@ -250,17 +297,16 @@ impl<'a> Reader<'a> {
         }
         Ok(n)
     }
-    fn str(&mut self) -> Result<Option<String>, WireError> {
+    fn str(&mut self) -> Result<Option<&'a str>, WireError> {
         match self.varint()? {
             0 => Ok(None),
             n => {
                 let bytes = self.take(n - 1)?;
-                let s = std::str::from_utf8(bytes).map_err(|_| WireError("a text is not UTF-8"))?;
-                Ok(owned(Some(s)))
+                std::str::from_utf8(bytes).map(Some).map_err(|_| WireError("a text is not UTF-8"))
             }
         }
     }
-    fn text(&mut self) -> Result<String, WireError> {
+    fn text(&mut self) -> Result<&'a str, WireError> {
         self.str()?.ok_or(WireError("a required text is NULL"))
     }
     fn present(&mut self) -> Result<bool, WireError> {
@@ -278,5 +324,13 @@ impl<'a> Reader<'a> {
     }
     fn f64(&mut self) -> Result<Option<f64>, WireError> {
         Ok(if self.present()? { Some(f64::from_le_bytes(self.array()?)) } else { None })
+    }
+    fn bool(&mut self) -> Result<Option<bool>, WireError> {
+        match self.byte()? {
+            0 => Ok(None),
+            1 => Ok(Some(false)),
+            2 => Ok(Some(true)),
+            _ => Err(WireError("a boolean is neither NULL, false nor true")),
+        }
     }
 }

@@ -34,6 +34,18 @@ macro_rules! risk_signal_list {
             pub fn values(&self) -> [SignalValue<'a>; SIGNALS.len()] {
                 [ $( SignalValue::$kind(self.$name), )* ]
             }
+
+            /// The signals from their values in [`SIGNALS`] order; `None` when a value is of
+            /// another kind than its signal.
+            pub fn from_values(values: [SignalValue<'a>; SIGNALS.len()]) -> Option<RiskSignals<'a>> {
+                let mut values = values.into_iter();
+                Some(RiskSignals {
+                    $( $name: match values.next()? {
+                        SignalValue::$kind(v) => v,
+                        _ => return None,
+                    }, )*
+                })
+            }
         }
     };
 }

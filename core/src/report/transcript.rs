@@ -24,11 +24,20 @@ pub fn transcript<'a, J: JsonRef<'a>>(doc: J) -> Vec<Phrase<'a>> {
     for (i, entry) in phrases.elements().enumerate() {
         let mut row = Phrase { ordinal: int_count(i + 1), ..Phrase::default() };
         if entry.kind() == Kind::Object {
-            row.speaker = bool_at(entry, "isAvatar").map(|a| if a { "avatar" } else { "user" });
+            row.speaker = bool_at(entry, "isAvatar").map(speaker);
             row.text = str_at(entry, "text");
             row.created_at_ms = f64_at(entry, "createdAt");
         }
         rows.push(row);
     }
     rows
+}
+
+/// A phrase's speaker by its `isAvatar`.
+pub fn speaker(is_avatar: bool) -> &'static str {
+    if is_avatar {
+        "avatar"
+    } else {
+        "user"
+    }
 }
