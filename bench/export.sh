@@ -34,6 +34,9 @@ build_analytics
 cluster_start
 mkdir -p "$DIR"
 export FACESIGN_DSN="host=$PGHOST port=$PGPORT user=postgres dbname=$DB"
+# The corpus (seed 7) is kept for --from-ndjson. When it was deleted to free disk, it is made
+# again and loaded again: the table must hold the same sessions as the file.
+[ -f "$DIR/corpus/sessions.ndjson" ] || rm -f "$DIR/loaded" "$DIR/clustered"
 if [ ! -f "$DIR/loaded" ] || ! psql_db -d "$DB" -c "SELECT 1" >/dev/null 2>&1; then
   step "Generating and loading $SESSIONS sessions (once; kept in $DIR and database $DB)"
   rm -f "$DIR/loaded"
