@@ -26,7 +26,7 @@ pub mod transcript;
 
 pub use node_outcomes::{node_outcomes, outcome, NodeOutcome};
 pub use risk_signals::{risk_signals, RiskSignals, VIDEO_CRITERIA};
-pub use session_summary::{session_summary, SessionSummary};
+pub use session_summary::{session_summary, SessionSummary, SummaryField, SummaryKind, SUMMARY_FIELDS};
 pub use transcript::{transcript, Phrase};
 
 use crate::json::{JsonRef, Kind};

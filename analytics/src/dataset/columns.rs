@@ -18,10 +18,9 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
 use facesign_core::export_rows::micros;
 use facesign_core::report::risk_signals::{SignalValue, SIGNALS};
-use facesign_core::report::{NodeOutcome, Phrase, RiskSignals, SessionSummary};
+use facesign_core::report::{NodeOutcome, Phrase, RiskSignals, SessionSummary, SummaryKind, SUMMARY_FIELDS};
 
 use super::parquet::{arrow_type, timestamp, Batches};
-use super::rows::SUMMARY_COLUMNS;
 
 /// One column being filled.
 enum Column {
@@ -81,9 +80,11 @@ impl Cursor<'_> {
             b.append_option(v);
         }
     }
-    fn signal(&mut self, v: SignalValue<'_>) {
+    /// A value of core's lists (the summary's, the signals'); a time is its milliseconds.
+    fn value(&mut self, v: SignalValue<'_>) {
         match (self.columns.next(), v) {
             (Some(Column::Text(b)), SignalValue::Text(v)) => b.append_option(v),
+            (Some(Column::Time(b)), SignalValue::Float(v)) => b.append_option(micros(v)),
             (Some(Column::Float(b)), SignalValue::Float(v)) => b.append_option(v),
             (Some(Column::Int(b)), SignalValue::Int(v)) => b.append_option(v),
             (Some(Column::BigInt(b)), SignalValue::BigInt(v)) => b.append_option(v),
@@ -118,48 +119,36 @@ impl Columns {
     }
 }
 
-/// `sessions/`: the summary ([`SUMMARY_COLUMNS`]), then every risk signal of core's list.
+/// `sessions/`: the summary (core's [`SUMMARY_FIELDS`]), the flow's id, then every risk signal
+/// of core's list.
 pub struct SessionColumns(Columns);
 
 impl SessionColumns {
     pub fn schema() -> SchemaRef {
-        let summary_types = [
-            DataType::Utf8,
-            DataType::Utf8,
-            timestamp(),
-            timestamp(),
-            timestamp(),
-            DataType::Utf8,
-            DataType::Utf8,
-            DataType::Utf8,
-            DataType::Int32,
-            DataType::Int32,
-            DataType::Int32,
-            DataType::Utf8,
-        ];
-        let mut fields: Vec<Field> =
-            SUMMARY_COLUMNS.iter().zip(summary_types).map(|(name, t)| Field::new(*name, t, true)).collect();
-        fields.extend(SIGNALS.iter().map(|s| Field::new(s.column, arrow_type(s.kind), true)));
+        let summary = SUMMARY_FIELDS.iter().map(|f| {
+            let t = match f.kind {
+                SummaryKind::Text => DataType::Utf8,
+                SummaryKind::Time => timestamp(),
+                SummaryKind::Int => DataType::Int32,
+            };
+            Field::new(f.column, t, true)
+        });
+        let fields: Vec<Field> = summary
+            .chain([Field::new("flow_id", DataType::Utf8, true)])
+            .chain(SIGNALS.iter().map(|s| Field::new(s.column, arrow_type(s.kind), true)))
+            .collect();
         Arc::new(Schema::new(fields))
     }
 
     /// One session's row; `flow_id` is its flow's fingerprint.
     pub fn append(&mut self, s: &SessionSummary<'_>, signals: &RiskSignals<'_>, flow_id: Option<&str>) {
         let mut row = self.0.row();
-        row.text(s.id);
-        row.text(s.status);
-        row.time(micros(s.created_at_ms));
-        row.time(micros(s.started_at_ms));
-        row.time(micros(s.finished_at_ms));
-        row.text(s.client_reference_id);
-        row.text(s.zone);
-        row.text(s.lang);
-        row.int(s.flow_nodes);
-        row.int(s.node_reports);
-        row.int(s.transcript_turns);
+        for value in s.values() {
+            row.value(value);
+        }
         row.text(flow_id);
         for value in signals.values() {
-            row.signal(value);
+            row.value(value);
         }
     }
 }

@@ -2,25 +2,23 @@
 //! `facesign_core::export_rows`, in the database or here, so every export path gives the same
 //! rows; the export writes them borrowed, `super::columns`); the flow rows add the flow's id.
 
+use facesign_core::report::SUMMARY_FIELDS;
 use serde_json::Value;
 
 pub use facesign_core::export_rows::{micros, owned, SessionRow, SessionRows, SignalCell};
 
-/// The columns of `sessions/` before the risk signals: the session summary and its flow.
-pub const SUMMARY_COLUMNS: [&str; 12] = [
-    "session_id",
-    "status",
-    "created_at",
-    "started_at",
-    "finished_at",
-    "client_reference_id",
-    "zone",
-    "lang",
-    "flow_nodes",
-    "node_reports",
-    "transcript_turns",
-    "flow_id",
-];
+/// The columns of `sessions/` before the risk signals: the session summary (core's
+/// [`SUMMARY_FIELDS`]) and its flow.
+pub const SUMMARY_COLUMNS: [&str; SUMMARY_FIELDS.len() + 1] = {
+    let mut columns = [""; SUMMARY_FIELDS.len() + 1];
+    let mut i = 0;
+    while i < SUMMARY_FIELDS.len() {
+        columns[i] = SUMMARY_FIELDS[i].column;
+        i += 1;
+    }
+    columns[i] = "flow_id";
+    columns
+};
 
 /// One row of `flows/`: an edge of one distinct flow (`flow_id`, the fingerprint the
 /// sessions carry), so that node outcomes can be followed through the graph they ran on.

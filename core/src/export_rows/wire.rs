@@ -20,9 +20,9 @@ use std::sync::Arc;
 
 use super::PROVIDED_KINDS;
 use super::{owned, EdgeCells, ExportRows, Flow, SessionRows};
-use crate::report::risk_signals::{RiskSignals, SignalKind, SignalValue, SIGNALS};
+use crate::report::risk_signals::{RiskSignals, SignalValue, SIGNALS};
 use crate::report::transcript::speaker;
-use crate::report::{NodeOutcome, Phrase, SessionSummary};
+use crate::report::{NodeOutcome, Phrase, SessionSummary, SUMMARY_FIELDS};
 
 /// The format's version: the first byte. 2: times as the documents' milliseconds (`f64`), a
 /// phrase's speaker as a boolean (1 had microseconds and the speaker's name).
@@ -44,26 +44,9 @@ impl std::error::Error for WireError {}
 pub fn encode(rows: &ExportRows<'_>) -> Vec<u8> {
     let mut w = Writer(Vec::with_capacity(256 + 64 * (rows.nodes.len() + rows.phrases.len())));
     w.0.push(VERSION);
-    let s = &rows.summary;
-    w.str(s.id);
-    w.str(s.status);
-    w.f64(s.created_at_ms);
-    w.f64(s.started_at_ms);
-    w.f64(s.finished_at_ms);
-    w.str(s.client_reference_id);
-    w.str(s.zone);
-    w.str(s.lang);
-    w.i32(s.flow_nodes);
-    w.i32(s.node_reports);
-    w.i32(s.transcript_turns);
-    for value in rows.signals.values() {
-        match value {
-            SignalValue::Text(v) => w.str(v),
-            SignalValue::Float(v) => w.f64(v),
-            SignalValue::Int(v) => w.i32(v),
-            SignalValue::BigInt(v) => w.i64(v),
-            SignalValue::Bool(v) => w.bool(v),
-        }
+    // The summary's fields, then the signals, each as its kind of value.
+    for value in rows.summary.values().into_iter().chain(rows.signals.values()) {
+        w.value(value);
     }
     let flow = rows.flow.as_deref();
     w.str(flow.map(|f| f.id.as_str()));
@@ -116,35 +99,11 @@ pub fn decode_rows<'a>(bytes: &'a [u8], known: &mut KnownFlows) -> Result<Export
             "they are of another version of the facesign extension: install the extension of this facesign-analytics (ALTER EXTENSION facesign UPDATE)",
         ));
     }
-    let summary = SessionSummary {
-        id: r.str()?,
-        status: r.str()?,
-        created_at_ms: r.f64()?,
-        started_at_ms: r.f64()?,
-        finished_at_ms: r.f64()?,
-        client_reference_id: r.str()?,
-        zone: r.str()?,
-        lang: r.str()?,
-        flow_nodes: r.i32()?,
-        node_reports: r.i32()?,
-        transcript_turns: r.i32()?,
-    };
-    let mut values = SIGNALS.map(|s| match s.kind {
-        SignalKind::Text => SignalValue::Text(None),
-        SignalKind::Float => SignalValue::Float(None),
-        SignalKind::Int => SignalValue::Int(None),
-        SignalKind::BigInt => SignalValue::BigInt(None),
-        SignalKind::Bool => SignalValue::Bool(None),
-    });
-    for value in values.iter_mut() {
-        *value = match value {
-            SignalValue::Text(_) => SignalValue::Text(r.str()?),
-            SignalValue::Float(_) => SignalValue::Float(r.f64()?),
-            SignalValue::Int(_) => SignalValue::Int(r.i32()?),
-            SignalValue::BigInt(_) => SignalValue::BigInt(r.i64()?),
-            SignalValue::Bool(_) => SignalValue::Bool(r.bool()?),
-        };
-    }
+    let mut values = SUMMARY_FIELDS.map(|f| SignalValue::null(f.kind.value_kind()));
+    r.values(&mut values)?;
+    let summary = SessionSummary::from_values(values).ok_or(WireError("a summary field of another kind"))?;
+    let mut values = SIGNALS.map(|s| SignalValue::null(s.kind));
+    r.values(&mut values)?;
     let signals = RiskSignals::from_values(values).ok_or(WireError("a signal of another kind"))?;
     let flow_id = r.str()?;
     let edge_count = r.count(3)?;
@@ -253,6 +212,15 @@ impl Writer {
             Some(true) => 2,
         });
     }
+    fn value(&mut self, value: SignalValue<'_>) {
+        match value {
+            SignalValue::Text(v) => self.str(v),
+            SignalValue::Float(v) => self.f64(v),
+            SignalValue::Int(v) => self.i32(v),
+            SignalValue::BigInt(v) => self.i64(v),
+            SignalValue::Bool(v) => self.bool(v),
+        }
+    }
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -332,5 +300,18 @@ impl<'a> Reader<'a> {
             2 => Ok(Some(true)),
             _ => Err(WireError("a boolean is neither NULL, false nor true")),
         }
+    }
+    /// Reads each of `values` as the kind it holds (its null, on the way in).
+    fn values(&mut self, values: &mut [SignalValue<'a>]) -> Result<(), WireError> {
+        for value in values.iter_mut() {
+            *value = match value {
+                SignalValue::Text(_) => SignalValue::Text(self.str()?),
+                SignalValue::Float(_) => SignalValue::Float(self.f64()?),
+                SignalValue::Int(_) => SignalValue::Int(self.i32()?),
+                SignalValue::BigInt(_) => SignalValue::BigInt(self.i64()?),
+                SignalValue::Bool(_) => SignalValue::Bool(self.bool()?),
+            };
+        }
+        Ok(())
     }
 }

@@ -104,6 +104,19 @@ pub enum SignalValue<'a> {
     Bool(Option<bool>),
 }
 
+impl SignalValue<'_> {
+    /// The null value of `kind`.
+    pub fn null(kind: SignalKind) -> SignalValue<'static> {
+        match kind {
+            SignalKind::Text => SignalValue::Text(None),
+            SignalKind::Float => SignalValue::Float(None),
+            SignalKind::Int => SignalValue::Int(None),
+            SignalKind::BigInt => SignalValue::BigInt(None),
+            SignalKind::Bool => SignalValue::Bool(None),
+        }
+    }
+}
+
 /// `CREATE TYPE risk_signals AS (…)`, as the extension declares it.
 pub fn composite_type_sql() -> String {
     let attributes: Vec<String> =
