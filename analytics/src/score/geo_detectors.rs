@@ -20,7 +20,9 @@ fn located(t: &SessionTable, row: usize) -> Located<'_> {
         is_mobile: t.is_mobile[row],
         city: t.city.get(row),
         country: t.country.get(row),
-        session_id: t.session_id(row),
+        // Looked up only for a finding (`previous_session_id` below): the ids are kept in the
+        // order they were read, so each lookup is a cache miss, and there are two per session.
+        session_id: None,
     }
 }
 
@@ -53,7 +55,7 @@ pub fn impossible_travel(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<F
                     to_country: owned(f.to_country),
                     accuracy_from_km: f.accuracy_from_km,
                     accuracy_to_km: f.accuracy_to_km,
-                    previous_session_id: owned(f.previous_session_id),
+                    previous_session_id: owned(t.session_id(from)),
                     ..Evidence::default()
                 },
             });
