@@ -85,6 +85,8 @@ pub struct DeviceChurn {
     pub min_new_share: f64,
     pub min_history: usize,
     pub history_days: f64,
+    /// How long after a new profile's first showing a return to it is looked for.
+    pub return_days: f64,
 }
 
 impl DeviceChurn {
@@ -106,6 +108,8 @@ pub struct FraudFarm {
     pub window_hours: Vec<f64>,
     pub min_users: usize,
     pub max_chance: f64,
+    /// The days before and after a window whose newcomers give each profile's usual share.
+    pub baseline_days: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -123,6 +127,10 @@ pub struct Consistency {
     pub min_sessions: usize,
     #[serde(default)]
     pub tolerance_years: f64,
+    /// The user's usual estimate is taken over their sessions from `history_days` before to
+    /// `settle_days` after the session.
+    pub history_days: f64,
+    pub settle_days: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -198,7 +206,33 @@ impl ScoreConfig {
         if self.fraud_farm.window_hours.is_empty() {
             anyhow::bail!("fraud_farm.window_hours needs at least one window");
         }
+        let longest = self.device_churn.window_hours.iter().copied().fold(0.0, f64::max);
+        if self.device_churn.return_days * 24.0 < longest {
+            anyhow::bail!(
+                "device_churn.return_days ({}) is shorter than its longest window ({longest} hours): a return is looked for after the window, so give at least {}",
+                self.device_churn.return_days,
+                longest / 24.0
+            );
+        }
         Ok(())
+    }
+
+    /// How long after a session later sessions can still change its findings and score: the
+    /// longest look ahead of any rule (a window's sessions flagged when the window fills, a
+    /// return to a churned profile, a farm's baseline after its window, a usual age or sex
+    /// taken over the sessions after). Beyond it a session's answer is settled, which is what
+    /// lets a run over the sessions so far agree with a later run over more.
+    pub fn settle_hours(&self) -> f64 {
+        let longest = |hours: &[f64]| hours.iter().copied().fold(0.0, f64::max);
+        [
+            longest(&self.multi_country.window_hours),
+            longest(&self.device_churn.window_hours).max(self.device_churn.return_days * 24.0),
+            longest(&self.fraud_farm.window_hours) + self.fraud_farm.baseline_days * 24.0,
+            self.age_inconsistent.settle_days * 24.0,
+            self.sex_inconsistent.settle_days * 24.0,
+        ]
+        .into_iter()
+        .fold(0.0, f64::max)
     }
 
     /// The band a score falls in.
@@ -221,6 +255,7 @@ mod tests {
         assert_eq!(c.level(29), "normal");
         assert_eq!(c.level(30), "elevated");
         assert_eq!(c.level(65), "high");
+        assert_eq!(c.settle_hours(), 24.0 + 28.0 * 24.0, "a farm's longest window and its baseline after it");
     }
 
     #[test]

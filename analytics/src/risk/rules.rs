@@ -331,7 +331,7 @@ pub struct DeviceChurnRule {
 /// the sessions since the first of them, so a user taking up a new phone and tablet while
 /// still using their laptop is not churn either; and a new profile counts in a window only if
 /// the user does not come back to it after the window's length (the caller says when the
-/// user's history last shows it): churned profiles are thrown away, a device the user comes
+/// user's history last shows it, looking a bounded time ahead): churned profiles are thrown away, a device the user comes
 /// back to weeks later is theirs (a new phone, or a device the history had not shown yet).
 #[derive(Clone, Debug, Default)]
 pub struct DeviceChurn {
@@ -354,7 +354,8 @@ pub struct DeviceChurnHit {
 
 impl DeviceChurn {
     /// Takes the user's session at `position` of their history; `last_use_us` is the time of the
-    /// user's last session on the same profile (this one's own time if there is none later).
+    /// user's last session on the same profile up to the return horizon after this one (this
+    /// one's own time if there is none later).
     pub fn step(
         &mut self,
         v: &Visit,

@@ -49,27 +49,41 @@ pub fn new_device(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>
     }
 }
 
+/// Each session's profile's last use no later than `return_us` after the session, in one
+/// user's history in time order (`i64::MIN` for a session of unknown time): the rule looks that
+/// far ahead and no further, so later sessions change a session's finding for a bounded time.
+fn last_uses(buffer: &[rules::Visit], return_us: i64, by_profile: &mut Vec<usize>, out: &mut Vec<i64>) {
+    out.clear();
+    out.resize(buffer.len(), i64::MIN);
+    by_profile.clear();
+    by_profile.extend((0..buffer.len()).filter(|&i| buffer[i].time_us != i64::MIN));
+    // Stable: each profile's sessions stay in time order.
+    by_profile.sort_by_key(|&i| buffer[i].device);
+    for same in by_profile.chunk_by(|&a, &b| buffer[a].device == buffer[b].device) {
+        for (k, &i) in same.iter().enumerate() {
+            let limit = buffer[i].time_us.saturating_add(return_us);
+            let last = k + same[k..].partition_point(|&j| buffer[j].time_us <= limit) - 1;
+            out[i] = buffer[same[last]].time_us;
+        }
+    }
+}
+
 /// Many device profiles new to the user within a window ([`rules::DeviceChurn`]): every session
 /// on those profiles is flagged.
 pub fn device_churn(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>) {
     let c = &config.device_churn;
     let rule = c.rule();
+    let return_us = (c.return_days * 24.0 * HOUR_US) as i64;
     let mut buffer = Vec::new();
     let mut flagged: Vec<bool> = Vec::new();
     let mut last_use: Vec<i64> = Vec::new();
-    let mut latest: HashMap<u32, i64, FxBuild> = HashMap::default();
+    let mut by_profile: Vec<usize> = Vec::new();
     for user in &t.users {
         visits(t, user.clone(), &mut buffer);
         let mut state = rules::DeviceChurn::default();
         flagged.clear();
         flagged.resize(buffer.len(), false);
-        // Each session's profile's last use in the user's history, from the end backwards.
-        last_use.clear();
-        last_use.resize(buffer.len(), i64::MIN);
-        latest.clear();
-        for (index, v) in buffer.iter().enumerate().rev().filter(|(_, v)| v.time_us != i64::MIN) {
-            last_use[index] = *latest.entry(v.device).or_insert(v.time_us);
-        }
+        last_uses(&buffer, return_us, &mut by_profile, &mut last_use);
         for (index, v) in buffer.iter().enumerate() {
             let Some(hit) = state.step(v, index, last_use[index], &rule) else { continue };
             let profiles: Vec<String> =
@@ -212,13 +226,61 @@ fn farm_phones_in(
     }
 }
 
+/// The newcomers (sessions on a profile new to their user) of one network and city between two
+/// times, per profile: the span around a window that gives each profile its usual share. Both
+/// ends only move forward over the group's rows in time order.
+#[derive(Default)]
+struct Baseline {
+    of: HashMap<u32, usize, FxBuild>,
+    total: usize,
+    /// Profiles with a newcomer in the span.
+    profiles: usize,
+    /// The group's rows in the span: `lo..hi`.
+    lo: usize,
+    hi: usize,
+}
+
+impl Baseline {
+    fn clear(&mut self) {
+        *self = Baseline { of: std::mem::take(&mut self.of), ..Baseline::default() };
+        self.of.clear();
+    }
+    fn of(&self, profile: u32) -> usize {
+        self.of.get(&profile).copied().unwrap_or(0)
+    }
+    /// Moves the span to the rows after `from` and up to `to`.
+    fn cover(&mut self, t: &SessionTable, group: &[u32], new: &[bool], from: i64, to: i64) {
+        while self.hi < group.len() && t.created_us[group[self.hi] as usize] <= to {
+            let r = group[self.hi] as usize;
+            if new[r] {
+                let n = self.of.entry(t.device.codes[r]).or_insert(0);
+                self.profiles += usize::from(*n == 0);
+                *n += 1;
+                self.total += 1;
+            }
+            self.hi += 1;
+        }
+        while self.lo < self.hi && t.created_us[group[self.lo] as usize] <= from {
+            let r = group[self.lo] as usize;
+            if new[r] {
+                let n = self.of.get_mut(&t.device.codes[r]).expect("counted when it entered");
+                *n -= 1;
+                self.profiles -= usize::from(*n == 0);
+                self.total -= 1;
+            }
+            self.lo += 1;
+        }
+    }
+}
+
 /// Many users on one network (ASN) in one GeoIP city within hours, on device profiles they came
 /// to new: sessions sorted by (ASN, city, time), a sliding window per configured length. A
 /// farm's members come to its phones (profiles none of their earlier sessions showed), while
 /// people in a city use their own devices; so a profile is one of a farm's phones when more
 /// users came to it new in the window than the window's other newcomers would bring it (their
-/// number times the profile's share of this network and city's newcomers over the span,
-/// Poisson) with a chance of at most `max_chance`. Measured against the window's own newcomers,
+/// number times the profile's share of this network and city's newcomers within
+/// `baseline_days` either side, Poisson) with a chance of at most `max_chance`: a bounded span,
+/// not the whole data, so sessions more than that after a window never change its findings. Measured against the window's own newcomers,
 /// the test holds in a quiet town and a busy capital, and on the day the data begins, when
 /// everyone is new. A window fires when `min_users` users came new to such profiles, and flags
 /// those sessions (not a resident's who had the phone before).
@@ -240,14 +302,10 @@ pub fn fraud_farm(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>
         user_of[range.clone()].iter_mut().for_each(|x| *x = u as u32);
     }
     let new = new_to_user(t);
-    let (span_start, span_end) = t
-        .created_us
-        .iter()
-        .filter(|&&x| x != i64::MIN)
-        .fold((i64::MAX, i64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    let baseline_us = (c.baseline_days * 24.0 * HOUR_US) as i64;
     let mut flagged = vec![false; t.len()];
     let mut group_start = 0;
-    let mut newcomers_of: HashMap<u32, usize, FxBuild> = HashMap::default();
+    let mut baseline = Baseline::default();
     let mut newcomers = ProfileUsers::default();
     let mut farm_phones: Vec<u32> = Vec::new();
     while group_start < rows.len() {
@@ -262,22 +320,10 @@ pub fn fraud_farm(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>
         if group.len() < c.min_users {
             continue;
         }
-        // Each profile's share of the newcomers here (one more each, so none is certain).
-        newcomers_of.clear();
-        for &r in group.iter().filter(|&&r| new[r as usize]) {
-            *newcomers_of.entry(t.device.codes[r as usize]).or_insert(0) += 1;
-        }
-        let total: usize = newcomers_of.values().sum();
         for &hours in &c.window_hours {
             let window_us = (hours * HOUR_US) as i64;
-            let windows_in_span = ((span_end - span_start).max(window_us) as f64 / window_us as f64).max(1.0);
-            // A profile's newcomers per window over the span, and its share of the newcomers
-            // (one more each, so none is certain).
-            let usual = |profile: u32| {
-                let n = newcomers_of.get(&profile).copied().unwrap_or(0);
-                (n as f64 / windows_in_span, (n + 1) as f64 / (total + newcomers_of.len() + 1) as f64)
-            };
             newcomers.clear();
+            baseline.clear();
             let mut left = 0;
             for (pos, &r) in group.iter().enumerate() {
                 let (r, time) = (r as usize, t.created_us[r as usize]);
@@ -291,6 +337,34 @@ pub fn fraud_farm(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>
                     }
                     left += 1;
                 }
+                baseline.cover(
+                    t,
+                    group,
+                    &new,
+                    time.saturating_sub(baseline_us),
+                    time.saturating_add(baseline_us),
+                );
+                // The windows the baseline's sessions span (its first to its last: the data may
+                // begin or end within `baseline_days`).
+                let spanned = match baseline.lo < baseline.hi {
+                    true => {
+                        t.created_us[group[baseline.hi - 1] as usize]
+                            - t.created_us[group[baseline.lo] as usize]
+                    }
+                    false => 0,
+                };
+                let windows_in_baseline = (spanned.max(window_us) as f64 / window_us as f64).max(1.0);
+                // A profile's newcomers per window around this one, and its share of the
+                // newcomers (one more each, so none is certain). The window's own count too: set
+                // aside, the first days of the data (everyone new) look like farms in small
+                // towns; kept, a farm in a quiet town can make its phone look usual (docs).
+                let usual = |profile: u32| {
+                    let n = baseline.of(profile);
+                    (
+                        n as f64 / windows_in_baseline,
+                        (n + 1) as f64 / (baseline.total + baseline.profiles + 1) as f64,
+                    )
+                };
                 farm_phones_in(&newcomers, &usual, c.max_chance, &mut farm_phones);
                 let members: usize = farm_phones.iter().map(|&p| newcomers.users(p)).sum();
                 if members < c.min_users {

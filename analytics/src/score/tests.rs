@@ -349,6 +349,14 @@ fn a_new_profile_the_user_comes_back_to_after_the_window_is_theirs() {
     let mut rows = churn("w", &four, 6.0);
     rows.extend(history("w", &[(437.0, BERLIN, MAC)]));
     assert!(fires(&rows, detector::DEVICE_CHURN).is_empty());
+    // A return is looked for up to 28 days (`return_days`) after the first showing: at 28 days
+    // the Mac is still the user's own, an hour later the return is too late to count.
+    let mut rows = churn("x", &four, 6.0);
+    rows.extend(history("x", &[(100.0 + 28.0 * 24.0, BERLIN, MAC)]));
+    assert!(fires(&rows, detector::DEVICE_CHURN).is_empty());
+    let mut rows = churn("y", &four, 6.0);
+    rows.extend(history("y", &[(101.0 + 28.0 * 24.0, BERLIN, MAC)]));
+    assert_eq!(fires(&rows, detector::DEVICE_CHURN).len(), 4);
 }
 
 #[test]
@@ -499,6 +507,34 @@ fn an_age_estimate_decades_off_is_inconsistent_and_normal_jitter_is_not() {
     assert_eq!(fires(&rows, detector::AGE_INCONSISTENT), vec!["u-150"]);
     // Two sessions are not enough to know the usual estimate.
     assert!(fires(&rows[2..], detector::AGE_INCONSISTENT).is_empty());
+}
+
+#[test]
+fn the_usual_age_and_sex_come_from_90_days_before_to_28_days_after() {
+    let day = 24.0;
+    // Three sessions, then a different face two weeks after the last: compared with all three.
+    let mut rows: Vec<SessionRow> = (0..3).map(|k| session("u", k as f64 * day, BERLIN)).collect();
+    let mut odd = session("u", 16.0 * day, BERLIN);
+    int(&mut odd, "age_min", 55);
+    int(&mut odd, "age_max", 61);
+    text(&mut odd, "sex", "male");
+    rows.push(odd);
+    assert_eq!(fires(&rows, detector::AGE_INCONSISTENT), vec!["u-384"]);
+    assert_eq!(fires(&rows, detector::SEX_INCONSISTENT), vec!["u-384"]);
+    // 91 days after the last, the three are out of its history: too few to know the usual one.
+    let last = rows.len() - 1;
+    rows[last].created_at = Some(START_US + ((2.0 * day + 91.0 * day) * HOUR_US as f64) as i64);
+    assert!(fires(&rows, detector::AGE_INCONSISTENT).is_empty());
+    assert!(fires(&rows, detector::SEX_INCONSISTENT).is_empty());
+    // The first session is judged by the two after it within 28 days: a first session by
+    // someone else is found, once the user's own sessions follow in time.
+    let mut rows: Vec<SessionRow> = (0..3).map(|k| session("v", k as f64 * 14.0 * day, BERLIN)).collect();
+    int(&mut rows[0], "age_min", 55);
+    int(&mut rows[0], "age_max", 61);
+    assert_eq!(fires(&rows, detector::AGE_INCONSISTENT), vec!["v-0"]);
+    // The third 29 days after the first: the first is compared with two, not enough.
+    rows[2].created_at = Some(START_US + (29.0 * day * HOUR_US as f64) as i64);
+    assert!(fires(&rows, detector::AGE_INCONSISTENT).is_empty());
 }
 
 #[test]
