@@ -242,8 +242,8 @@ struct Baseline {
 
 impl Baseline {
     fn clear(&mut self) {
-        *self = Baseline { of: std::mem::take(&mut self.of), ..Baseline::default() };
         self.of.clear();
+        (self.total, self.profiles, self.lo, self.hi) = (0, 0, 0, 0);
     }
     fn of(&self, profile: u32) -> usize {
         self.of.get(&profile).copied().unwrap_or(0)
@@ -280,9 +280,9 @@ impl Baseline {
 /// users came to it new in the window than the window's other newcomers would bring it (their
 /// number times the profile's share of this network and city's newcomers within
 /// `baseline_days` either side, Poisson) with a chance of at most `max_chance`: a bounded span,
-/// not the whole data, so sessions more than that after a window never change its findings. Measured against the window's own newcomers,
-/// the test holds in a quiet town and a busy capital, and on the day the data begins, when
-/// everyone is new. A window fires when `min_users` users came new to such profiles, and flags
+/// not the whole data, so sessions more than that after a window never change its findings.
+/// Measured against the window's own newcomers, the test holds in a quiet town and a busy
+/// capital, and on the day the data begins, when everyone is new. A window fires when `min_users` users came new to such profiles, and flags
 /// those sessions (not a resident's who had the phone before).
 pub fn fraud_farm(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>) {
     let c = &config.fraud_farm;
