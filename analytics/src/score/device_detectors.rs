@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::finding::{detector, Evidence, Finding};
-use super::geo_detectors::visits;
+use super::geo_detectors::{names, visits};
 use super::table::{FxBuild, SessionTable, NONE};
 use crate::dataset::rows::owned;
 use crate::risk::config::ScoreConfig;
@@ -86,8 +86,7 @@ pub fn device_churn(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Findin
         last_uses(&buffer, return_us, &mut by_profile, &mut last_use);
         for (index, v) in buffer.iter().enumerate() {
             let Some(hit) = state.step(v, index, last_use[index], &rule) else { continue };
-            let profiles: Vec<String> =
-                hit.profiles.iter().filter_map(|&k| t.device.value(k)).map(str::to_owned).collect();
+            let profiles = names(&t.device, &hit.profiles);
             for &at in &hit.sessions {
                 if std::mem::replace(&mut flagged[at], true) {
                     continue;

@@ -77,8 +77,12 @@ pub fn visits(t: &SessionTable, user: std::ops::Range<usize>, buffer: &mut Vec<V
     }));
 }
 
-fn names(column: &crate::score::table::Interned, codes: &[u32]) -> Vec<String> {
-    codes.iter().filter_map(|&k| column.value(k)).map(str::to_owned).collect()
+/// The values of interned codes, sorted by name: codes follow the order the sessions were read
+/// in, which differs between an export's days and an NDJSON file, and the evidence must not.
+pub fn names(column: &crate::score::table::Interned, codes: &[u32]) -> Vec<String> {
+    let mut names: Vec<String> = codes.iter().filter_map(|&k| column.value(k)).map(str::to_owned).collect();
+    names.sort_unstable();
+    names
 }
 
 /// A country none of the user's sessions of the recent history came from, away from home
