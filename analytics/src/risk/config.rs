@@ -34,6 +34,11 @@ impl NewCountry {
     }
 }
 
+/// The longest of a list of window lengths (0 for none).
+fn longest(hours: &[f64]) -> f64 {
+    hours.iter().copied().fold(0.0, f64::max)
+}
+
 /// Windows given as two lists of the same length: hours, and the least count in each.
 fn windows(hours: &[f64], least: &[usize]) -> Vec<(f64, usize)> {
     hours.iter().copied().zip(least.iter().copied()).collect()
@@ -206,7 +211,7 @@ impl ScoreConfig {
         if self.fraud_farm.window_hours.is_empty() {
             anyhow::bail!("fraud_farm.window_hours needs at least one window");
         }
-        let longest = self.device_churn.window_hours.iter().copied().fold(0.0, f64::max);
+        let longest = longest(&self.device_churn.window_hours);
         if self.device_churn.return_days * 24.0 < longest {
             anyhow::bail!(
                 "device_churn.return_days ({}) is shorter than its longest window ({longest} hours): a return is looked for after the window, so give at least {}",
@@ -223,7 +228,6 @@ impl ScoreConfig {
     /// taken over the sessions after). Beyond it a session's answer is settled, which is what
     /// lets a run over the sessions so far agree with a later run over more.
     pub fn settle_hours(&self) -> f64 {
-        let longest = |hours: &[f64]| hours.iter().copied().fold(0.0, f64::max);
         [
             longest(&self.multi_country.window_hours),
             longest(&self.device_churn.window_hours).max(self.device_churn.return_days * 24.0),

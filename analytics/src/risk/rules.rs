@@ -331,8 +331,9 @@ pub struct DeviceChurnRule {
 /// the sessions since the first of them, so a user taking up a new phone and tablet while
 /// still using their laptop is not churn either; and a new profile counts in a window only if
 /// the user does not come back to it after the window's length (the caller says when the
-/// user's history last shows it, looking a bounded time ahead): churned profiles are thrown away, a device the user comes
-/// back to weeks later is theirs (a new phone, or a device the history had not shown yet).
+/// user's history last shows it, looking a bounded time ahead): churned profiles are thrown
+/// away, a device the user comes back to weeks later is theirs (a new phone, or a device the
+/// history had not shown yet).
 #[derive(Clone, Debug, Default)]
 pub struct DeviceChurn {
     profiles: Recent,

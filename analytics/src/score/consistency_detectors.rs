@@ -8,28 +8,37 @@ use crate::risk::rules::HOUR_US;
 
 const DAY_US: f64 = 24.0 * HOUR_US;
 
-/// The rows of one user's history (in time order, unknown times last) that carry a value, with
-/// for each the range of those rows from `before` to `after` it: the sessions a usual value is
-/// taken over. Both ends only move forward, so a history costs linear time.
-fn neighbourhoods(
+/// A count kept over the sessions a user's usual value is taken over, as they enter and leave.
+trait Tally {
+    fn enter(&mut self, row: usize);
+    fn leave(&mut self, row: usize);
+}
+
+/// For each of `rows` (one user's sessions that carry a value, in time order), the sessions
+/// from `before_days` before to `after_days` after it, itself included: `tally` holds exactly
+/// them when `each` is called with the row and how many they are. Both ends only move
+/// forward, so a history costs linear time.
+fn neighbourhoods<T: Tally>(
     t: &SessionTable,
     rows: &[usize],
     before_days: f64,
     after_days: f64,
-    mut each: impl FnMut(usize, std::ops::Range<usize>),
+    tally: &mut T,
+    mut each: impl FnMut(usize, usize, &T),
 ) {
     let (before, after) = ((before_days * DAY_US) as i64, (after_days * DAY_US) as i64);
     let (mut lo, mut hi) = (0, 0);
     for (k, &row) in rows.iter().enumerate() {
         let time = t.created_us[row];
         while t.created_us[rows[lo]] < time.saturating_sub(before) {
+            tally.leave(rows[lo]);
             lo += 1;
         }
-        hi = hi.max(k + 1);
-        while hi < rows.len() && t.created_us[rows[hi]] <= time.saturating_add(after) {
+        while hi < rows.len() && (hi <= k || t.created_us[rows[hi]] <= time.saturating_add(after)) {
+            tally.enter(rows[hi]);
             hi += 1;
         }
-        each(k, lo..hi);
+        each(row, hi - lo, tally);
     }
 }
 
@@ -56,6 +65,31 @@ impl SortedWindow {
     }
 }
 
+/// A session's AI age range (the rows given to [`Ages`] have one).
+fn age(t: &SessionTable, row: usize) -> (i32, i32) {
+    (t.age_min[row].unwrap_or(0), t.age_max[row].unwrap_or(0))
+}
+
+/// The low and high ends of the age ranges of a user's neighbourhood, for their medians.
+struct Ages<'a> {
+    t: &'a SessionTable,
+    lows: SortedWindow,
+    highs: SortedWindow,
+}
+
+impl Tally for Ages<'_> {
+    fn enter(&mut self, row: usize) {
+        let (lo, hi) = age(self.t, row);
+        self.lows.insert(lo as f64);
+        self.highs.insert(hi as f64);
+    }
+    fn leave(&mut self, row: usize) {
+        let (lo, hi) = age(self.t, row);
+        self.lows.remove(lo as f64);
+        self.highs.remove(hi as f64);
+    }
+}
+
 /// An age estimate more than the tolerance outside the user's usual one (the median range of
 /// the user's estimates from `history_days` before to `settle_days` after it): the gap between
 /// the two ranges, not between their middles, so wide estimates are given their width.
@@ -71,25 +105,13 @@ pub fn age_inconsistent(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Fi
         if rows.len() < c.min_sessions.max(1) {
             continue;
         }
-        let age = |row: usize| (t.age_min[row].unwrap_or(0), t.age_max[row].unwrap_or(0));
-        let (mut lows, mut highs) = (SortedWindow::default(), SortedWindow::default());
-        let mut held = 0..0;
-        neighbourhoods(t, &rows, c.history_days, c.settle_days, |k, window| {
-            for &r in &rows[held.end.max(window.start)..window.end] {
-                lows.insert(age(r).0 as f64);
-                highs.insert(age(r).1 as f64);
-            }
-            for &r in &rows[held.start..window.start.min(held.end)] {
-                lows.remove(age(r).0 as f64);
-                highs.remove(age(r).1 as f64);
-            }
-            held = window;
-            if held.len() < c.min_sessions.max(1) {
+        let mut ages = Ages { t, lows: SortedWindow::default(), highs: SortedWindow::default() };
+        neighbourhoods(t, &rows, c.history_days, c.settle_days, &mut ages, |row, around, ages| {
+            if around < c.min_sessions.max(1) {
                 return;
             }
-            let row = rows[k];
-            let (lo, hi) = age(row);
-            let (usual_lo, usual_hi) = (lows.median(), highs.median());
+            let (lo, hi) = age(t, row);
+            let (usual_lo, usual_hi) = (ages.lows.median(), ages.highs.median());
             let gap = (lo as f64 - usual_hi).max(usual_lo - hi as f64);
             if gap > c.tolerance_years {
                 out.push(Finding {
@@ -113,38 +135,43 @@ pub fn age_inconsistent(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Fi
     }
 }
 
+/// How many sessions of a user's neighbourhood show each sex.
+struct Sexes<'a> {
+    t: &'a SessionTable,
+    counts: Vec<(u32, usize)>,
+}
+
+impl Tally for Sexes<'_> {
+    fn enter(&mut self, row: usize) {
+        let code = self.t.sex.codes[row];
+        match self.counts.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, n)) => *n += 1,
+            None => self.counts.push((code, 1)),
+        }
+    }
+    fn leave(&mut self, row: usize) {
+        let code = self.t.sex.codes[row];
+        self.counts.iter_mut().find(|(c, _)| *c == code).expect("counted when it entered").1 -= 1;
+    }
+}
+
 /// A sex other than the one a clear majority of the user's sessions show, counted from
 /// `history_days` before to `settle_days` after the session.
 pub fn sex_inconsistent(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>) {
     let c = &config.sex_inconsistent;
     let mut rows = Vec::new();
-    let mut counts: Vec<(u32, usize)> = Vec::new();
     for user in &t.users {
         rows.clear();
         rows.extend(user.clone().filter(|&r| t.created_us[r] != i64::MIN && t.sex.codes[r] != NONE));
         if rows.len() < c.min_sessions.max(1) {
             continue;
         }
-        counts.clear();
-        let mut held = 0..0;
-        neighbourhoods(t, &rows, c.history_days, c.settle_days, |k, window| {
-            for &r in &rows[held.end.max(window.start)..window.end] {
-                match counts.iter_mut().find(|(code, _)| *code == t.sex.codes[r]) {
-                    Some((_, n)) => *n += 1,
-                    None => counts.push((t.sex.codes[r], 1)),
-                }
-            }
-            for &r in &rows[held.start..window.start.min(held.end)] {
-                let entry = counts.iter_mut().find(|(code, _)| *code == t.sex.codes[r]).expect("counted");
-                entry.1 -= 1;
-            }
-            held = window;
-            let total = held.len();
+        let mut sexes = Sexes { t, counts: Vec::new() };
+        neighbourhoods(t, &rows, c.history_days, c.settle_days, &mut sexes, |row, total, sexes| {
             if total < c.min_sessions.max(1) {
                 return;
             }
-            let &(usual, n) = counts.iter().max_by_key(|(_, n)| *n).expect("total > 0");
-            let row = rows[k];
+            let &(usual, n) = sexes.counts.iter().max_by_key(|(_, n)| *n).expect("total > 0");
             let code = t.sex.codes[row];
             // Only against a clear majority: with none there is no "usual" sex to differ from.
             if n * 2 <= total || code == usual {

@@ -247,6 +247,14 @@ impl Baseline {
     fn of(&self, profile: u32) -> usize {
         self.of.get(&profile).copied().unwrap_or(0)
     }
+    /// The time from the span's first session to its last: the data may begin or end within
+    /// `baseline_days`, so the span covers less than its nominal length there.
+    fn spanned_us(&self, t: &SessionTable, group: &[u32]) -> i64 {
+        match self.lo < self.hi {
+            true => t.created_us[group[self.hi - 1] as usize] - t.created_us[group[self.lo] as usize],
+            false => 0,
+        }
+    }
     /// Moves the span to the rows after `from` and up to `to`.
     fn cover(&mut self, t: &SessionTable, group: &[u32], new: &[bool], from: i64, to: i64) {
         while self.hi < group.len() && t.created_us[group[self.hi] as usize] <= to {
@@ -281,8 +289,9 @@ impl Baseline {
 /// `baseline_days` either side, Poisson) with a chance of at most `max_chance`: a bounded span,
 /// not the whole data, so sessions more than that after a window never change its findings.
 /// Measured against the window's own newcomers, the test holds in a quiet town and a busy
-/// capital, and on the day the data begins, when everyone is new. A window fires when `min_users` users came new to such profiles, and flags
-/// those sessions (not a resident's who had the phone before).
+/// capital, and on the day the data begins, when everyone is new. A window fires when
+/// `min_users` users came new to such profiles, and flags those sessions (not a resident's who
+/// had the phone before).
 pub fn fraud_farm(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>) {
     let c = &config.fraud_farm;
     let mut rows: Vec<u32> = (0..t.len() as u32)
@@ -343,16 +352,8 @@ pub fn fraud_farm(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>
                     time.saturating_sub(baseline_us),
                     time.saturating_add(baseline_us),
                 );
-                // The windows the baseline's sessions span (its first to its last: the data may
-                // begin or end within `baseline_days`).
-                let spanned = match baseline.lo < baseline.hi {
-                    true => {
-                        t.created_us[group[baseline.hi - 1] as usize]
-                            - t.created_us[group[baseline.lo] as usize]
-                    }
-                    false => 0,
-                };
-                let windows_in_baseline = (spanned.max(window_us) as f64 / window_us as f64).max(1.0);
+                let windows_in_baseline =
+                    (baseline.spanned_us(t, group).max(window_us) as f64 / window_us as f64).max(1.0);
                 // A profile's newcomers per window around this one, and its share of the
                 // newcomers (one more each, so none is certain). The window's own count too: set
                 // aside, the first days of the data (everyone new) look like farms in small
