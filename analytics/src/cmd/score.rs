@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use facesign_analytics::ndjson::{self, LineOptions};
 use facesign_analytics::risk::config::{ScoreConfig, DEFAULT_TOML};
+use facesign_analytics::score::incremental::{self, IncrementalOptions, IncrementalSummary};
 use facesign_analytics::score::{self, input::Source};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -34,13 +35,25 @@ pub struct Args {
     /// Write only findings/, not scores/.
     #[arg(long)]
     pub no_scores: bool,
+    /// Score incrementally, keeping state in this folder: the first run scores --input whole
+    /// and writes the state; each later run scores only the sessions --input holds that are
+    /// new (an NDJSON file not scored yet, an export's files not read yet) and writes them, and
+    /// the earlier sessions whose answers they change, to OUT/scores/run=N/ and
+    /// OUT/findings/run=N/. A session's answer is its row of the latest run (docs/analytics.md).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["detectors", "no_scores"])]
+    pub state: Option<PathBuf>,
+    /// With --state: how many days older than the latest session scored so far a new session
+    /// may be and still be scored exactly (older ones stop the run: rebuild the state then).
+    /// The state keeps this many more days of sessions.
+    #[arg(long, default_value_t = 7.0, requires = "state")]
+    pub late_days: f64,
     /// How NDJSON --input lines are read.
     #[command(flatten)]
     pub lines: LineOptions,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let Args { input, out, config, print_config, detectors, no_scores, lines } = args;
+    let Args { input, out, config, print_config, detectors, no_scores, state, late_days, lines } = args;
     if print_config {
         print!("{DEFAULT_TOML}");
         return Ok(ExitCode::SUCCESS);
@@ -54,6 +67,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let bar =
         ProgressBar::new_spinner().with_style(ProgressStyle::with_template("{spinner} {msg}  {elapsed}")?);
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    if let Some(state) = state {
+        let options = IncrementalOptions { late_days, lines };
+        let summary = incremental::run(&source, &out, &state, &config, &options, |step| {
+            bar.set_message(step.to_owned())
+        })?;
+        bar.finish_and_clear();
+        print_incremental(&summary, &out);
+        ndjson::print_refused(&summary.rejected);
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut options = score::ScoreOptions { write_scores: !no_scores, lines, ..Default::default() };
     if !detectors.is_empty() {
         options.detectors.retain(|code| detectors.iter().any(|d| d == code));
@@ -94,4 +117,36 @@ pub fn run(args: Args) -> Result<ExitCode> {
     println!("  {}", summary.findings_path.display());
     ndjson::print_refused(&summary.rejected);
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_incremental(s: &IncrementalSummary, out: &std::path::Path) {
+    if s.run == 0 {
+        println!(
+            "nothing new to score: every session of --input was scored by an earlier run ({:.2} s)",
+            s.seconds
+        );
+        return;
+    }
+    let mib = |b: u64| b as f64 / 1048576.0;
+    println!(
+        "run {}: scored {} new sessions, replayed {} of the state's, rewrote {} earlier sessions whose answers changed, {} findings written, in {:.2} s, peak memory {}",
+        s.run,
+        s.new_sessions,
+        s.replayed,
+        s.revised,
+        s.findings_written,
+        s.seconds,
+        s.peak_rss_bytes.map_or("unknown".to_owned(), |b| format!("{:.0} MiB", mib(b)))
+    );
+    let per_user = if s.users == 0 { 0.0 } else { s.state_bytes as f64 / s.users as f64 };
+    println!(
+        "  state: {:.1} MiB for {} users ({:.0} bytes per user; {} users' rules carried, {} sessions kept to replay)",
+        mib(s.state_bytes),
+        s.users,
+        per_user,
+        s.carried_users,
+        s.tail_sessions
+    );
+    println!("  {}", out.join("scores").join(format!("run={:06}", s.run)).display());
+    println!("  {}", out.join("findings").join(format!("run={:06}", s.run)).display());
 }

@@ -239,6 +239,20 @@ impl ScoreConfig {
         .fold(0.0, f64::max)
     }
 
+    /// How long before a session the sessions its answer reads are kept as they are, beyond
+    /// what the per-user rules carry in their bounded state (see `score::carry`): the usual
+    /// age and sex's history, a farm's window and its baseline before it. An incremental run
+    /// replays this much before the sessions whose answers can still change.
+    pub fn replay_hours(&self) -> f64 {
+        [
+            self.age_inconsistent.history_days * 24.0,
+            self.sex_inconsistent.history_days * 24.0,
+            longest(&self.fraud_farm.window_hours) + self.fraud_farm.baseline_days * 24.0,
+        ]
+        .into_iter()
+        .fold(0.0, f64::max)
+    }
+
     /// The band a score falls in.
     pub fn level(&self, score: i32) -> &'static str {
         self.bands.level(score)

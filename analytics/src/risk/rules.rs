@@ -7,6 +7,8 @@
 use std::collections::VecDeque;
 use std::hash::BuildHasherDefault;
 
+use serde::{Deserialize, Serialize};
+
 pub use super::geo::distance_km;
 
 /// FxHash: the interned values are short strings from our own dataset, not attacker-chosen
@@ -75,12 +77,12 @@ const PLACES: usize = 16;
 
 /// The cities a user's located sessions came from, with how many sessions each (at most
 /// [`PLACES`] of them; the least visited is forgotten first). The most visited is home.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Places {
     places: Vec<Place>,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct Place {
     city: u32,
     latitude: f64,
@@ -129,7 +131,7 @@ const RECENT: usize = 32;
 
 /// Values (countries, device profiles) a user showed, with when each was last seen (at most
 /// [`RECENT`] of them; the longest unseen is forgotten first).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Recent {
     seen: Vec<(u32, i64)>,
 }
@@ -167,7 +169,7 @@ pub struct NewCountryRule {
 
 /// A country none of the user's located sessions of the trailing history came from, at least
 /// `min_km` from home: travel abroad, not a border crossed within the user's own region.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct NewCountry {
     places: Places,
     countries: Recent,
@@ -209,7 +211,7 @@ pub struct MultiCountryRule {
 
 /// Several countries in a short window, home counted once: a session within `home_km` of home
 /// is home whatever its country (a commuter's neighbouring country is part of their region).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct MultiCountry {
     places: Places,
     /// The located sessions of the longest window: (time, country, coordinates, position).
@@ -225,7 +227,17 @@ pub struct MultiCountryHit {
     pub away: Vec<usize>,
 }
 
+/// The position a carried session has: one of an earlier run, before every position of the
+/// history a run replays (see [`crate::score::carry`]); a hit's position list may hold it, and
+/// the detectors skip it (such a session's answer is settled).
+pub const EARLIER_RUN: usize = usize::MAX;
+
 impl MultiCountry {
+    /// Marks the sessions held as ones of an earlier run, when the state is carried over.
+    pub fn forget_positions(&mut self) {
+        self.window.iter_mut().for_each(|e| e.4 = EARLIER_RUN);
+    }
+
     /// Takes the user's session at `position` of their history.
     pub fn step(&mut self, v: &Visit, position: usize, rule: &MultiCountryRule) -> Option<MultiCountryHit> {
         if !v.located() {
@@ -278,7 +290,7 @@ pub struct NewDeviceRule {
 /// `min_km` from every place the user has been, after `min_history` sessions with a device:
 /// someone else's device, somewhere else. A new device where the user has been (a new phone,
 /// the laptop used now and then, at home or where they stayed) is how people are, not a finding.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct NewDevice {
     places: Places,
     profiles: Recent,
@@ -334,7 +346,7 @@ pub struct DeviceChurnRule {
 /// user's history last shows it, looking a bounded time ahead): churned profiles are thrown
 /// away, a device the user comes back to weeks later is theirs (a new phone, or a device the
 /// history had not shown yet).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DeviceChurn {
     profiles: Recent,
     with_device: usize,
@@ -354,6 +366,11 @@ pub struct DeviceChurnHit {
 }
 
 impl DeviceChurn {
+    /// Marks the sessions held as ones of an earlier run, when the state is carried over.
+    pub fn forget_positions(&mut self) {
+        self.fresh.iter_mut().for_each(|e| e.2.iter_mut().for_each(|p| *p = EARLIER_RUN));
+    }
+
     /// Takes the user's session at `position` of their history; `last_use_us` is the time of the
     /// user's last session on the same profile up to the return horizon after this one (this
     /// one's own time if there is none later).

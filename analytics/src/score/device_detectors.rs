@@ -19,9 +19,9 @@ pub fn new_device(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>
     let c = &config.new_device;
     let rule = c.rule();
     let mut buffer = Vec::new();
-    for user in &t.users {
+    for (u, user) in t.users.iter().enumerate() {
         visits(t, user.clone(), &mut buffer);
-        let mut state = rules::NewDevice::default();
+        let mut state = t.carry(u).map(|c| c.new_device.clone()).unwrap_or_default();
         for (index, v) in buffer.iter().enumerate() {
             let Some(hit) = state.step(v, &rule) else { continue };
             let row = user.start + index;
@@ -52,7 +52,12 @@ pub fn new_device(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>
 /// Each session's profile's last use no later than `return_us` after the session, in one
 /// user's history in time order (`i64::MIN` for a session of unknown time): the rule looks that
 /// far ahead and no further, so later sessions change a session's finding for a bounded time.
-fn last_uses(buffer: &[rules::Visit], return_us: i64, by_profile: &mut Vec<usize>, out: &mut Vec<i64>) {
+pub(crate) fn last_uses(
+    buffer: &[rules::Visit],
+    return_us: i64,
+    by_profile: &mut Vec<usize>,
+    out: &mut Vec<i64>,
+) {
     out.clear();
     out.resize(buffer.len(), i64::MIN);
     by_profile.clear();
@@ -78,9 +83,9 @@ pub fn device_churn(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Findin
     let mut flagged: Vec<bool> = Vec::new();
     let mut last_use: Vec<i64> = Vec::new();
     let mut by_profile: Vec<usize> = Vec::new();
-    for user in &t.users {
+    for (u, user) in t.users.iter().enumerate() {
         visits(t, user.clone(), &mut buffer);
-        let mut state = rules::DeviceChurn::default();
+        let mut state = t.carry(u).map(|c| c.device_churn.clone()).unwrap_or_default();
         flagged.clear();
         flagged.resize(buffer.len(), false);
         last_uses(&buffer, return_us, &mut by_profile, &mut last_use);
@@ -88,7 +93,9 @@ pub fn device_churn(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Findin
             let Some(hit) = state.step(v, index, last_use[index], &rule) else { continue };
             let profiles = names(&t.device, &hit.profiles);
             for &at in &hit.sessions {
-                if std::mem::replace(&mut flagged[at], true) {
+                // A session of an earlier run (rules::EARLIER_RUN) has settled.
+                let Some(seen) = flagged.get_mut(at) else { continue };
+                if std::mem::replace(seen, true) {
                     continue;
                 }
                 out.push(Finding {
@@ -165,8 +172,10 @@ impl ProfileUsers {
 fn new_to_user(t: &SessionTable) -> Vec<bool> {
     let mut new = vec![false; t.len()];
     let mut seen: Vec<u32> = Vec::new();
-    for user in &t.users {
+    for (u, user) in t.users.iter().enumerate() {
         seen.clear();
+        // The profiles of the user's sessions of earlier runs, when the table holds only the later.
+        seen.extend(t.carry(u).iter().flat_map(|c| c.profiles.iter().copied()));
         for row in user.clone() {
             let profile = t.device.codes[row];
             if profile != NONE && !seen.contains(&profile) {

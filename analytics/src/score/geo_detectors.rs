@@ -6,7 +6,7 @@ use super::table::SessionTable;
 use crate::dataset::rows::owned;
 use crate::risk::config::ScoreConfig;
 pub use crate::risk::geo::distance_km;
-use crate::risk::rules::{self, Visit};
+use crate::risk::rules::Visit;
 use facesign_core::risk::{travel_finding, Located};
 
 /// A row as core's travel rule reads it.
@@ -30,14 +30,22 @@ fn located(t: &SessionTable, row: usize) -> Located<'_> {
 /// (`facesign_core::risk::travel`, which `facesign.travel_finding` applies in the database).
 pub fn impossible_travel(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>) {
     let c = &config.impossible_travel;
-    for user in &t.users {
+    for (u, user) in t.users.iter().enumerate() {
+        // The user's last located session: a row, or the one an earlier run carried.
+        let carried = t.carry(u).and_then(|carry| carry.travel.as_ref());
         let mut previous: Option<usize> = None;
         for row in user.clone() {
             if !t.located(row) || t.created_us[row] == i64::MIN {
                 continue;
             }
-            let Some(from) = previous.replace(row) else { continue };
-            let Some(f) = travel_finding(&located(t, from), &located(t, row), c) else { continue };
+            let (from, from_id) = match previous.replace(row) {
+                Some(from) => (located(t, from), t.session_id(from)),
+                None => match carried {
+                    Some(c) => (c.located(t), c.session_id.as_deref()),
+                    None => continue,
+                },
+            };
+            let Some(f) = travel_finding(&from, &located(t, row), c) else { continue };
             out.push(Finding {
                 row,
                 detector: detector::IMPOSSIBLE_TRAVEL,
@@ -55,7 +63,7 @@ pub fn impossible_travel(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<F
                     to_country: owned(f.to_country),
                     accuracy_from_km: f.accuracy_from_km,
                     accuracy_to_km: f.accuracy_to_km,
-                    previous_session_id: owned(t.session_id(from)),
+                    previous_session_id: owned(from_id),
                     ..Evidence::default()
                 },
             });
@@ -86,14 +94,14 @@ pub fn names(column: &crate::score::table::Interned, codes: &[u32]) -> Vec<Strin
 }
 
 /// A country none of the user's sessions of the recent history came from, away from home
-/// ([`rules::NewCountry`]).
+/// ([`crate::risk::rules::NewCountry`]).
 pub fn new_country(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>) {
     let c = &config.new_country;
     let rule = c.rule();
     let mut buffer = Vec::new();
-    for user in &t.users {
+    for (u, user) in t.users.iter().enumerate() {
         visits(t, user.clone(), &mut buffer);
-        let mut state = rules::NewCountry::default();
+        let mut state = t.carry(u).map(|c| c.new_country.clone()).unwrap_or_default();
         for (index, v) in buffer.iter().enumerate() {
             let Some(hit) = state.step(v, &rule) else { continue };
             let row = user.start + index;
@@ -118,23 +126,25 @@ pub fn new_country(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding
     }
 }
 
-/// Several countries within a short window, home counted once ([`rules::MultiCountry`]): the
+/// Several countries within a short window, home counted once ([`crate::risk::rules::MultiCountry`]): the
 /// sessions away from home in the window are flagged.
 pub fn multi_country(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>) {
     let c = &config.multi_country;
     let rule = c.rule();
     let mut buffer = Vec::new();
     let mut flagged: Vec<bool> = Vec::new();
-    for user in &t.users {
+    for (u, user) in t.users.iter().enumerate() {
         visits(t, user.clone(), &mut buffer);
-        let mut state = rules::MultiCountry::default();
+        let mut state = t.carry(u).map(|c| c.multi_country.clone()).unwrap_or_default();
         flagged.clear();
         flagged.resize(buffer.len(), false);
         for (index, v) in buffer.iter().enumerate() {
             let Some(hit) = state.step(v, index, &rule) else { continue };
             let countries = names(&t.country, &hit.countries);
             for &at in &hit.away {
-                if std::mem::replace(&mut flagged[at], true) {
+                // A session of an earlier run (rules::EARLIER_RUN) has settled.
+                let Some(seen) = flagged.get_mut(at) else { continue };
+                if std::mem::replace(seen, true) {
                     continue;
                 }
                 let row = user.start + at;

@@ -109,7 +109,7 @@ pub fn read(source: &Source, columns: &[&str], nul: NulPolicy) -> Result<Read> {
 }
 
 /// The Parquet files of a dataset folder's `created_date=…` partitions, in name order.
-fn parquet_files(root: &Path) -> Result<Vec<PathBuf>> {
+pub fn parquet_files(root: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for partition in std::fs::read_dir(root)? {
         let partition = partition?.path();

@@ -9,11 +9,13 @@
 //!
 //! Every weight and threshold is in [`crate::risk::config`] (`analytics/data/score.toml`).
 
+pub mod carry;
 pub mod consistency_detectors;
 pub mod device_detectors;
 pub mod evaluate;
 pub mod finding;
 pub mod geo_detectors;
+pub mod incremental;
 pub mod input;
 pub mod output;
 pub mod signals;
@@ -124,6 +126,39 @@ pub fn score_rows(t: &SessionTable, findings: &[Finding], config: &ScoreConfig) 
     out
 }
 
+/// A session's creation time, if known.
+fn micros(t: &SessionTable, row: usize) -> Option<i64> {
+    (t.created_us[row] != i64::MIN).then_some(t.created_us[row])
+}
+
+/// The `scores/` row of a table row, given its score and reasons.
+pub fn score_row(
+    t: &SessionTable,
+    row: usize,
+    score: i32,
+    reasons: Vec<Reason>,
+    config: &ScoreConfig,
+) -> ScoreRow {
+    ScoreRow {
+        session_id: t.session_id(row).map(str::to_owned),
+        client_reference_id: t.reference.get(row).map(str::to_owned),
+        created_at: micros(t, row),
+        risk_score: score,
+        risk_level: config.level(score),
+        reasons,
+    }
+}
+
+/// The `findings/` row of a finding.
+pub fn finding_row(t: &SessionTable, f: &Finding) -> FindingRow {
+    FindingRow {
+        session_id: t.session_id(f.row).map(str::to_owned),
+        client_reference_id: t.reference.get(f.row).map(str::to_owned),
+        created_at: micros(t, f.row),
+        finding: f.clone(),
+    }
+}
+
 /// What a run found.
 #[derive(Debug, Default)]
 pub struct ScoreSummary {
@@ -145,7 +180,11 @@ pub struct ScoreSummary {
 
 /// Replaces `out/<name>` with what `write` puts in a fresh folder beside it, so a failed run
 /// leaves the previous results whole.
-fn replace_folder(out: &Path, name: &str, write: impl FnOnce(&Path) -> Result<()>) -> Result<PathBuf> {
+pub(crate) fn replace_folder(
+    out: &Path,
+    name: &str,
+    write: impl FnOnce(&Path) -> Result<()>,
+) -> Result<PathBuf> {
     let target = out.join(name);
     let staging = out.join(format!(".{name}.staging-{}", std::process::id()));
     if staging.exists() {
@@ -210,21 +249,12 @@ pub fn run(
     step("writing");
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let run_id = format!("{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs());
-    let micros = |row: usize| (t.created_us[row] != i64::MIN).then_some(t.created_us[row]);
     let (scores_path, findings_path) = std::thread::scope(|scope| -> Result<(PathBuf, PathBuf)> {
         let findings_writer = scope.spawn(|| {
             replace_folder(out, "findings", |dir| {
                 let mut w = DatasetWriter::<FindingRow>::new(dir, &run_id);
                 for f in &findings {
-                    w.push(
-                        "",
-                        FindingRow {
-                            session_id: t.session_id(f.row).map(str::to_owned),
-                            client_reference_id: t.reference.get(f.row).map(str::to_owned),
-                            created_at: micros(f.row),
-                            finding: f.clone(),
-                        },
-                    )?;
+                    w.push("", finding_row(&t, f))?;
                 }
                 w.finish().map(|_| ())
             })
@@ -236,17 +266,7 @@ pub fn run(
         let scores = replace_folder(out, "scores", |dir| {
             let mut w = DatasetWriter::<ScoreRow>::new(dir, &run_id);
             for (row, (score, reasons)) in scored.into_iter().enumerate() {
-                w.push(
-                    "",
-                    ScoreRow {
-                        session_id: t.session_id(row).map(str::to_owned),
-                        client_reference_id: t.reference.get(row).map(str::to_owned),
-                        created_at: micros(row),
-                        risk_score: score,
-                        risk_level: config.level(score),
-                        reasons,
-                    },
-                )?;
+                w.push("", score_row(&t, row, score, reasons, config))?;
             }
             w.finish().map(|_| ())
         })?;

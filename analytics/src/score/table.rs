@@ -65,6 +65,12 @@ impl std::borrow::Borrow<[u8]> for Key {
 }
 
 impl Interned {
+    /// A column whose first codes are `values`' positions: a state kept between runs holds
+    /// codes, which mean the same values in every run that starts from it.
+    pub fn seeded(values: Vec<String>) -> Interned {
+        let index = values.iter().enumerate().map(|(code, v)| (Key::of(v), code as u32)).collect();
+        Interned { codes: Vec::new(), values, index }
+    }
     pub fn code_of(&mut self, value: Option<&str>) -> u32 {
         Interned::code_in(&mut self.values, &mut self.index, value)
     }
@@ -184,6 +190,9 @@ pub struct SessionTable {
     pub real_person: Interned,
     pub video_suspicious: Vec<Option<i32>>,
     pub video_high_risk: Vec<Option<i32>>,
+    /// Per user (by position in `users`), the rules' state carried from the sessions of earlier
+    /// runs (incremental scoring, [`super::carry`]); empty in a batch run.
+    pub carried: Vec<Option<super::carry::Carry>>,
 }
 
 /// Appends a frame's column to `out` through `read`, or the frame's height of `null` when the
@@ -283,6 +292,16 @@ impl SessionTable {
         }
     }
 
+    /// The position a sorted row was read at (rows are appended frame after frame).
+    pub fn read_position(&self, row: usize) -> usize {
+        self.read_row.get(row).map_or(row, |&r| r as usize)
+    }
+
+    /// The state carried for a user from earlier runs, if any.
+    pub fn carry(&self, user: usize) -> Option<&super::carry::Carry> {
+        self.carried.get(user).and_then(Option::as_ref)
+    }
+
     pub fn located(&self, row: usize) -> bool {
         self.latitude[row].is_finite() && self.longitude[row].is_finite()
     }
@@ -324,6 +343,7 @@ impl SessionTable {
             real_person,
             video_suspicious,
             video_high_risk,
+            carried: _,
         } = self;
         std::thread::scope(|scope| -> Result<()> {
             let identities = scope.spawn(|| -> Result<()> {
@@ -483,6 +503,7 @@ impl SessionTable {
             real_person,
             video_suspicious,
             video_high_risk,
+            carried: _,
         } = self;
         std::thread::scope(|scope| {
             scope.spawn(|| {

@@ -6,6 +6,7 @@
 mod common;
 mod export;
 mod generate;
+mod incremental;
 mod lint;
 mod load;
 mod partitioned;

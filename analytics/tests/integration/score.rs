@@ -15,7 +15,7 @@ use facesign_analytics::score::{run, ScoreOptions};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 /// A generated corpus of 30 000 sessions of 3 000 users over 60 days.
-fn sixty_days(seed: u64) -> Config {
+pub(crate) fn sixty_days(seed: u64) -> Config {
     Config {
         seed,
         sessions: 30_000,
@@ -84,11 +84,11 @@ fn scores_and_findings_over_parquet_and_ndjson() {
 }
 
 /// A string column of a batch.
-fn strings<'a>(batch: &'a arrow_array::RecordBatch, name: &str) -> &'a StringArray {
+pub(crate) fn strings<'a>(batch: &'a arrow_array::RecordBatch, name: &str) -> &'a StringArray {
     batch.column_by_name(name).unwrap().as_any().downcast_ref::<StringArray>().unwrap()
 }
 
-fn batches(dir: &Path) -> Vec<arrow_array::RecordBatch> {
+pub(crate) fn batches(dir: &Path) -> Vec<arrow_array::RecordBatch> {
     let mut out = Vec::new();
     for file in std::fs::read_dir(dir).unwrap() {
         let file = std::fs::File::open(file.unwrap().path()).unwrap();
@@ -100,12 +100,17 @@ fn batches(dir: &Path) -> Vec<arrow_array::RecordBatch> {
 }
 
 /// A session's `scores/` row: creation time (µs), score, level, reasons (code, points, evidence).
-type ScoreRow = (i64, i32, String, Vec<(String, i32, String)>);
+pub(crate) type ScoreRow = (i64, i32, String, Vec<(String, i32, String)>);
 
 /// Every `scores/` row, by session id.
 fn score_rows(dir: &Path) -> std::collections::BTreeMap<String, ScoreRow> {
+    score_rows_in(&dir.join("scores"))
+}
+
+/// Every row of the score files in `folder`, by session id.
+pub(crate) fn score_rows_in(folder: &Path) -> std::collections::BTreeMap<String, ScoreRow> {
     let mut out = std::collections::BTreeMap::new();
-    for batch in batches(&dir.join("scores")) {
+    for batch in batches(folder) {
         let created = batch
             .column_by_name("created_at")
             .unwrap()
@@ -135,7 +140,7 @@ fn score_rows(dir: &Path) -> std::collections::BTreeMap<String, ScoreRow> {
 }
 
 /// Every finding as (session id, detector, summary), sorted.
-fn finding_rows(dir: &Path) -> Vec<(String, String, String)> {
+pub(crate) fn finding_rows(dir: &Path) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     for batch in batches(&dir.join("findings")) {
         let (ids, detectors, summaries) =
@@ -150,7 +155,7 @@ fn finding_rows(dir: &Path) -> Vec<(String, String, String)> {
 
 /// The creation time of a generated session line (`generate` writes the session's own
 /// `createdAt` before any other), in milliseconds.
-fn created_ms(line: &str) -> i64 {
+pub(crate) fn created_ms(line: &str) -> i64 {
     let at = line.find("\"createdAt\":").unwrap() + "\"createdAt\":".len();
     line[at..].split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap()
 }

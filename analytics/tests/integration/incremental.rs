@@ -1,0 +1,291 @@
+//! Incremental scoring (`score --state DIR`) against one batch over the same sessions: a
+//! generated corpus split into runs (1, 2 and 7 of them, late arrivals, one user's sessions
+//! over several runs) gives every session the batch's score row and findings, row for row; a
+//! run killed at each point of its commit and rerun gives what an uninterrupted run gives.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use facesign_analytics::generate::generate;
+use facesign_analytics::risk::config::ScoreConfig;
+use facesign_analytics::score::incremental::{self, IncrementalOptions};
+use facesign_analytics::score::input::Source;
+use facesign_analytics::score::{run, ScoreOptions};
+
+use super::score::{batches, created_ms, finding_rows, score_rows_in, sixty_days, strings, ScoreRow};
+
+/// Horizons short enough that over 60 days most users' early sessions leave the replayed tail
+/// and live on only in their carried rules (with the defaults, 126 days, everything would stay
+/// in the tail and the carries would go untested).
+const SHORT: &str = "[device_churn]\nreturn_days = 14\n[fraud_farm]\nbaseline_days = 7\n\
+    [age_inconsistent]\nhistory_days = 14\nsettle_days = 7\n[sex_inconsistent]\nhistory_days = 14\nsettle_days = 7\n";
+
+/// A session's client reference id, from its line.
+fn user_of(line: &str) -> &str {
+    let key = "\"clientReferenceId\":\"";
+    line.find(key).map_or("", |at| {
+        let rest = &line[at + key.len()..];
+        &rest[..rest.find('"').unwrap()]
+    })
+}
+
+/// The corpus's lines cut into `k` runs of equal time spans; with `late`, the sessions of every
+/// tenth user created in the last `late_days` of a run arrive with the next run instead.
+fn split(lines: &[&str], k: usize, late_days: Option<f64>) -> Vec<String> {
+    let times: Vec<i64> = lines.iter().map(|l| created_ms(l)).collect();
+    let (lo, hi) = (*times.iter().min().unwrap(), *times.iter().max().unwrap() + 1);
+    let mut parts = vec![String::new(); k];
+    for (line, &t) in lines.iter().zip(&times) {
+        let mut part = ((t - lo) as i128 * k as i128 / (hi - lo) as i128) as usize;
+        if let Some(days) = late_days {
+            let end = lo + ((part as i128 + 1) * (hi - lo) as i128 / k as i128) as i64;
+            let tenth = user_of(line).bytes().map(u64::from).sum::<u64>() % 10 == 0;
+            if part + 1 < k && tenth && ((end - t) as f64) < days * 86_400_000.0 {
+                part += 1;
+            }
+        }
+        parts[part].push_str(line);
+        parts[part].push('\n');
+    }
+    parts
+}
+
+/// Each session's score row, and the findings (session id, detector, summary), sorted.
+type Answers = (BTreeMap<String, ScoreRow>, Vec<(String, String, String)>);
+
+/// The answers of an incremental output: each session's row of the latest run that wrote it,
+/// and that run's findings of it (session id, detector, summary), sorted.
+fn latest(out: &Path) -> Answers {
+    let runs = |dataset: &str| -> Vec<(u32, PathBuf)> {
+        let mut runs: Vec<(u32, PathBuf)> = std::fs::read_dir(out.join(dataset))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter_map(|p| {
+                let name = p.file_name()?.to_string_lossy().into_owned();
+                Some((name.strip_prefix("run=")?.parse().ok()?, p))
+            })
+            .collect();
+        runs.sort();
+        runs
+    };
+    let (mut scores, mut run_of) = (BTreeMap::new(), BTreeMap::new());
+    for (run, folder) in runs("scores") {
+        for (id, row) in score_rows_in(&folder) {
+            run_of.insert(id.clone(), run);
+            scores.insert(id, row);
+        }
+    }
+    let mut findings = Vec::new();
+    for (run, folder) in runs("findings") {
+        for batch in batches(&folder) {
+            let (ids, detectors, summaries) =
+                (strings(&batch, "session_id"), strings(&batch, "detector"), strings(&batch, "summary"));
+            for i in 0..batch.num_rows() {
+                if run_of.get(ids.value(i)) == Some(&run) {
+                    findings.push((
+                        ids.value(i).to_owned(),
+                        detectors.value(i).to_owned(),
+                        summaries.value(i).to_owned(),
+                    ));
+                }
+            }
+        }
+    }
+    findings.sort();
+    (scores, findings)
+}
+
+/// Runs the parts incrementally into `dir`/state and `dir`/out; the outputs' answers.
+fn incremental_answers(dir: &Path, parts: &[String], config: &ScoreConfig, late_days: f64) -> Answers {
+    let (state, out) = (dir.join("state"), dir.join("out"));
+    let options = IncrementalOptions { late_days, ..Default::default() };
+    std::fs::create_dir_all(dir).unwrap();
+    for (k, part) in parts.iter().enumerate() {
+        let input = dir.join(format!("part-{}.ndjson", k + 1));
+        std::fs::write(&input, part).unwrap();
+        let summary =
+            incremental::run(&Source::of(&input).unwrap(), &out, &state, config, &options, |_| {}).unwrap();
+        assert_eq!(summary.run as usize, k + 1);
+        assert_eq!(summary.new_sessions, part.lines().count());
+    }
+    latest(&out)
+}
+
+#[test]
+fn incremental_runs_give_the_batch_answer_row_for_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = generate(&sixty_days(43), &dir.path().join("corpus"), 2, |_| {}).unwrap();
+    let text = std::fs::read_to_string(&corpus.sessions_path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let short = ScoreConfig::with_overrides(SHORT).unwrap();
+    for (name, config) in [("default", ScoreConfig::default()), ("short", short)] {
+        let whole = dir.path().join(format!("whole-{name}"));
+        run(&Source::of(&corpus.sessions_path).unwrap(), &whole, &config, &ScoreOptions::default(), |_| {})
+            .unwrap();
+        let (batch_scores, batch_findings) = (score_rows_in(&whole.join("scores")), finding_rows(&whole));
+        assert_eq!(batch_scores.len(), lines.len());
+        let cases: Vec<(String, Vec<String>, f64)> = vec![
+            ("1 run".into(), split(&lines, 1, None), 7.0),
+            ("2 runs".into(), split(&lines, 2, None), 0.0),
+            ("7 runs".into(), split(&lines, 7, None), 2.0),
+            ("7 runs, late arrivals".into(), split(&lines, 7, Some(5.0)), 6.0),
+        ];
+        for (case, parts, late_days) in cases {
+            if case == "7 runs, late arrivals" {
+                // Not vacuous: some sessions do come after later ones, and some user's
+                // sessions are spread over three runs or more.
+                let late = parts
+                    .windows(2)
+                    .any(|w| w[1].lines().any(|l| w[0].lines().any(|e| created_ms(e) > created_ms(l))));
+                assert!(late, "no late arrival in the split");
+            }
+            let mut runs_of: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
+            for (k, part) in parts.iter().enumerate() {
+                part.lines().for_each(|l| {
+                    runs_of.entry(user_of(l)).or_default().insert(k);
+                });
+            }
+            assert!(parts.len() == 1 || runs_of.values().any(|r| r.len() >= 3.min(parts.len())));
+            let run_dir = dir.path().join(format!("{name}-{}", case.replace([' ', ','], "-")));
+            let (scores, findings) = incremental_answers(&run_dir, &parts, &config, late_days);
+            let differing: Vec<&String> = batch_scores
+                .iter()
+                .filter(|(id, row)| scores.get(*id) != Some(row))
+                .map(|(id, _)| id)
+                .collect();
+            assert!(
+                differing.is_empty() && scores.len() == batch_scores.len(),
+                "{name} config, {case}: {} of {} sessions' answers differ from the batch's (first: {:?}), {} answered",
+                differing.len(),
+                batch_scores.len(),
+                differing.first(),
+                scores.len()
+            );
+            assert!(findings == batch_findings, "{name} config, {case}: findings differ from the batch's");
+        }
+        // Not vacuous: the short horizons carried users' rules (checked below on the state).
+        if name == "short" {
+            let parts = split(&lines, 7, None);
+            let state_dir = dir.path().join("carried");
+            incremental_answers(&state_dir, &parts, &config, 2.0);
+            let manifest = std::fs::read_dir(state_dir.join("state"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.is_dir())
+                .unwrap()
+                .join("manifest.json");
+            let manifest: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(manifest).unwrap()).unwrap();
+            assert!(manifest["carried_users"].as_u64().unwrap() > 2_000, "{manifest}");
+            assert!(manifest["tail_sessions"].as_u64().unwrap() < 20_000, "{manifest}");
+        }
+    }
+}
+
+#[test]
+fn a_session_too_late_is_refused_and_an_input_scored_twice_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = generate(&sixty_days(7), &dir.path().join("corpus"), 2, |_| {}).unwrap();
+    let text = std::fs::read_to_string(&corpus.sessions_path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let parts = split(&lines, 2, None);
+    // The second part's first session moved into the first part; a session of the first
+    // part's first days sent again later, too late.
+    let (state, out) = (dir.path().join("state"), dir.path().join("out"));
+    let (first, second) = (dir.path().join("first.ndjson"), dir.path().join("second.ndjson"));
+    std::fs::write(&first, &parts[0]).unwrap();
+    let early = parts[0].lines().min_by_key(|l| created_ms(l)).unwrap();
+    std::fs::write(&second, format!("{}{}\n", parts[1], early.replacen("\"id\":\"", "\"id\":\"again-", 1)))
+        .unwrap();
+    let config = ScoreConfig::default();
+    let options = IncrementalOptions::default();
+    let go =
+        |input: &Path| incremental::run(&Source::of(input).unwrap(), &out, &state, &config, &options, |_| {});
+    assert_eq!(go(&first).unwrap().run, 1);
+    let err = go(&second).unwrap_err().to_string();
+    assert!(err.contains("1 new sessions were created before") && err.contains("rebuild the state"), "{err}");
+    assert!(!out.join("scores").join("run=000002").exists(), "a refused run wrote scores");
+    assert_eq!(go(&first).unwrap().run, 0, "the same file scored twice");
+    std::fs::write(&second, &parts[1]).unwrap();
+    assert_eq!(go(&second).unwrap().run, 2);
+}
+
+/// Runs the binary's incremental score, killed at `kill_at` when given.
+fn score_binary(input: &Path, out: &Path, state: &Path, kill_at: Option<&str>) -> std::process::ExitStatus {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_facesign-analytics"));
+    command
+        .args(["score", "--late-days", "2", "--input"])
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .arg("--state")
+        .arg(state);
+    command.env_remove("FACESIGN_SCORE_KILL_AT");
+    if let Some(point) = kill_at {
+        command.env("FACESIGN_SCORE_KILL_AT", point);
+    }
+    command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    command.status().unwrap()
+}
+
+/// Copies a folder tree.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_run_killed_at_any_point_and_rerun_gives_the_uninterrupted_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = generate(&sixty_days(8), &dir.path().join("corpus"), 2, |_| {}).unwrap();
+    let text = std::fs::read_to_string(&corpus.sessions_path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let parts = split(&lines, 3, Some(2.0));
+    let inputs: Vec<PathBuf> = (0..3).map(|k| dir.path().join(format!("part-{}.ndjson", k + 1))).collect();
+    for (input, part) in inputs.iter().zip(&parts) {
+        std::fs::write(input, part).unwrap();
+    }
+    // Uninterrupted: three runs.
+    let clean = dir.path().join("clean");
+    for input in &inputs {
+        assert!(score_binary(input, &clean.join("out"), &clean.join("state"), None).success());
+    }
+    let expected = latest(&clean.join("out"));
+    let base = dir.path().join("base");
+    assert!(score_binary(&inputs[0], &base.join("out"), &base.join("state"), None).success());
+    for point in ["findings-written", "scores-written", "state-staged", "state-renamed", "committed"] {
+        let case = dir.path().join(point);
+        copy_tree(&base, &case);
+        let (out, state) = (case.join("out"), case.join("state"));
+        let killed = score_binary(&inputs[1], &out, &state, Some(point));
+        assert!(!killed.success(), "the run was not killed at {point}");
+        assert!(
+            score_binary(&inputs[1], &out, &state, None).success(),
+            "the rerun after a kill at {point} failed"
+        );
+        assert!(score_binary(&inputs[2], &out, &state, None).success());
+        assert!(
+            latest(&out) == expected,
+            "killed at {point} and rerun: the answers differ from an uninterrupted run's"
+        );
+        // Nothing a killed run left behind remains.
+        for dataset in ["scores", "findings"] {
+            let names: Vec<String> = std::fs::read_dir(out.join(dataset))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            assert_eq!(names.len(), 3, "{point}: {dataset} holds {names:?}");
+        }
+        let states = std::fs::read_dir(&state).unwrap().count();
+        assert_eq!(states, 2, "{point}: the state folder holds more than CURRENT and one state");
+    }
+}
