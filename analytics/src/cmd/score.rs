@@ -129,9 +129,11 @@ fn print_incremental(s: &IncrementalSummary, out: &std::path::Path) {
     }
     let mib = |b: u64| b as f64 / 1048576.0;
     println!(
-        "run {}: scored {} new sessions, replayed {} of the state's, rewrote {} earlier sessions whose answers changed, {} findings written, in {:.2} s, peak memory {}",
+        "run {}: scored {} new sessions; read {} users' records ({} for farm findings the new sessions changed), replayed {} of their earlier sessions, rewrote {} whose answers changed; {} findings written; {:.2} s, peak memory {}",
         s.run,
         s.new_sessions,
+        s.users_read,
+        s.farm_users,
         s.replayed,
         s.revised,
         s.findings_written,
@@ -140,12 +142,11 @@ fn print_incremental(s: &IncrementalSummary, out: &std::path::Path) {
     );
     let per_user = if s.users == 0 { 0.0 } else { s.state_bytes as f64 / s.users as f64 };
     println!(
-        "  state: {:.1} MiB for {} users ({:.0} bytes per user; {} users' rules carried, {} sessions kept to replay)",
+        "  state: {:.1} MiB for {} users ({:.0} bytes per user), the farm's last {} sessions among them",
         mib(s.state_bytes),
         s.users,
         per_user,
-        s.carried_users,
-        s.tail_sessions
+        s.farm_sessions
     );
     println!("  {}", out.join("scores").join(format!("run={:06}", s.run)).display());
     println!("  {}", out.join("findings").join(format!("run={:06}", s.run)).display());

@@ -247,10 +247,16 @@ impl ScoreConfig {
         [
             self.age_inconsistent.history_days * 24.0,
             self.sex_inconsistent.history_days * 24.0,
-            longest(&self.fraud_farm.window_hours) + self.fraud_farm.baseline_days * 24.0,
+            self.farm_replay_hours(),
         ]
         .into_iter()
         .fold(0.0, f64::max)
+    }
+
+    /// The part of [`ScoreConfig::replay_hours`] the farm rule needs: its longest window and
+    /// the baseline before it.
+    pub fn farm_replay_hours(&self) -> f64 {
+        longest(&self.fraud_farm.window_hours) + self.fraud_farm.baseline_days * 24.0
     }
 
     /// The band a score falls in.

@@ -1,6 +1,6 @@
 //! `facesign-analytics score --state DIR`: incremental scoring. Each run reads only the sessions
-//! new since the last one, and its answers are exactly those one batch over every session so
-//! far would give.
+//! new since the last one, works on the users they touch, and its answers are exactly those one
+//! batch over every session so far would give.
 //!
 //! # Why a run also rewrites earlier sessions' rows
 //!
@@ -12,78 +12,61 @@
 //! its row of the latest run that wrote it, with that run's findings of it (docs/analytics.md
 //! has the query).
 //!
-//! # What the state holds (`DIR/state-N/`, the current one named in `DIR/CURRENT`)
+//! # Times
 //!
-//! Three times order everything (µs): every session created before `accept_from` has been
-//! seen, so a session older than that arriving now is refused (it would change answers that
-//! were final); `emit_from = accept_from - settle horizon` is where answers can still change;
-//! `replay_from = emit_from - replay horizon` ([`ScoreConfig::replay_hours`]) is where a run
-//! starts replaying the rules.
-//! - `tail.parquet`: the sessions created since `replay_from`, in the scorer's columns;
-//! - `state.bin`: per user, the rules' state after their sessions before `replay_from`
-//!   ([`Carry`]); the dictionaries its codes are of; a fingerprint of each answer since
-//!   `emit_from` (to tell which changed); the inputs already scored.
+//! Every session created before `accept_from` has been seen: an older one arriving now is
+//! refused (it would change answers that are final), so `accept_from` trails the latest session
+//! by the lateness allowed (`--late-days`). Answers can change from `emit_from = accept_from -
+//! settle horizon` on; the rules need the sessions from `emit_from - replay horizon`
+//! ([`ScoreConfig::replay_hours`]) as they are, and of older ones only what the per-user rules
+//! carry ([`Carry`]).
 //!
-//! A run replays the tail and the new sessions from the carried states, which is exactly what
-//! the batch does from that point, and then lets `accept_from` follow the latest session less
-//! the lateness allowed (`--late-days`), folding what falls out of the tail into the carries.
-//! Memory is the tail (a bounded number of days of sessions) and the carries, never the whole
-//! history.
+//! # What a run reads and writes ([`super::state_store`] has the files)
+//!
+//! The per-user rules need only the user's own sessions; the farm rule is the one across users.
+//! So the state keeps one record per user (their carry, their sessions since it, fingerprints
+//! of their answers that can still change), read only for the users a run touches, and the
+//! farm's sessions of its span in compact columns ([`FarmTable`]) with each one's finding. A
+//! run:
+//! 1. reads the new sessions and the records of their users;
+//! 2. replaces those users' sessions among the farm's and runs the farm rule over the networks
+//!    and cities they are in; sessions of other users whose farm finding changed bring their
+//!    users in too;
+//! 3. replays those users' sessions from their carries (every detector but the farm, whose
+//!    findings come from step 2), scores them, and writes each answer that is new or changed;
+//! 4. folds what falls behind the replay horizon into the carries and writes the changed
+//!    records to a new segment, and the state to a new `state-N` folder, made current last.
 //!
 //! # Crash safety
 //!
-//! A run writes its output folders and its state under staging names and renames them; the
-//! state counts only once `CURRENT` (written whole, then renamed over the old one) names it.
-//! Killed at any point, the previous state stays current, and the rerun recomputes the same
-//! run and replaces whatever of its output the killed one had put in place.
+//! Outputs, segments and state are written under names nothing refers to yet and then renamed
+//! or referred to; the state counts only once `CURRENT` (written whole, then renamed over the
+//! old one) names it. Killed at any point, the previous state stays current, and the rerun
+//! recomputes the same run and replaces whatever of its output the killed one had put in place.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
-use std::io::{BufReader, BufWriter, Read as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::io::{BufReader, Read as _, Write as _};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use polars::prelude::{col, lit, DataFrame, DataType, IntoLazy, ParquetWriter};
-use serde::{Deserialize, Serialize};
 
 use super::carry::{carry_forward, Carry};
+use super::device_detectors::{farm_finding, new_to_user};
+use super::farm::{farm_hits, FarmHit, FarmRows};
+use super::finding::{detector, Finding};
 use super::input::{self, Source};
 use super::output::ScoreRow;
-use super::table::{columns, Interned, SessionTable};
-use super::{detect, finding::Finding, finding_row, peak_rss_bytes, replace_folder, score_row, score_rows};
+use super::state_store::{
+    clean, commit, current_folder, pack_hit, read_file, unpack_hit, write_file, FarmTable, Header, Index,
+    IndexEntry, RecordReader, SegmentWriter, UserRecord, FORMAT,
+};
+use super::table::{columns, Interned, SessionTable, INTERNED, NONE};
+use super::{detect_only, finding_row, peak_rss_bytes, replace_folder, score_row, score_rows, DETECTORS};
 use crate::dataset::parquet::DatasetWriter;
 use crate::risk::config::ScoreConfig;
 use crate::risk::rules::HOUR_US;
-
-/// The state's format; a state of another format is refused with the command that rebuilds it.
-pub const FORMAT: u32 = 1;
-
-/// Name of the file naming the current state folder.
-const CURRENT: &str = "CURRENT";
-
-/// What a run keeps for the next one (besides the tail's sessions).
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct State {
-    format: u32,
-    /// Fingerprint of the configuration the answers were given under.
-    config: u64,
-    /// The last run (1 for the first).
-    run: u32,
-    accept_from_us: i64,
-    replay_from_us: i64,
-    latest_us: i64,
-    /// Country, city and device profile dictionaries: the carries' codes are positions in them.
-    countries: Vec<String>,
-    cities: Vec<String>,
-    devices: Vec<String>,
-    /// Client reference id → the user's rules after their sessions before `replay_from_us`.
-    carries: Vec<(String, Carry)>,
-    /// Session id → fingerprint of its answer, for the sessions since the emit time.
-    answers: Vec<(String, u64)>,
-    /// The inputs already scored (an NDJSON file by its content, an export's file by its path).
-    consumed: Vec<String>,
-}
 
 /// Options of an incremental run.
 #[derive(Debug, Clone)]
@@ -106,15 +89,21 @@ pub struct IncrementalSummary {
     /// The run's number (`OUT/scores/run=N/`); 0 when there was nothing new to score.
     pub run: u32,
     pub new_sessions: usize,
-    /// Sessions the run replayed besides the new ones (the state's tail).
+    /// Users whose records the run read: those of the new sessions, and those whose farm
+    /// findings the new sessions changed.
+    pub users_read: usize,
+    /// Of them, users with no new session whose farm findings the new sessions changed.
+    pub farm_users: usize,
+    /// Sessions the run replayed besides the new ones.
     pub replayed: usize,
     /// Earlier sessions whose answer changed, rewritten.
     pub revised: usize,
     pub findings_written: usize,
-    pub carried_users: usize,
-    /// Users the state knows: carried, or with sessions kept to replay.
+    /// Users the state knows.
     pub users: usize,
-    pub tail_sessions: usize,
+    /// The farm's sessions kept.
+    pub farm_sessions: usize,
+    /// Bytes of the state (its files and the records it refers to).
     pub state_bytes: u64,
     pub seconds: f64,
     pub peak_rss_bytes: Option<u64>,
@@ -167,32 +156,12 @@ fn kill_point(point: &str) {
     }
 }
 
-/// The state folder `CURRENT` names, if any.
-fn current_folder(dir: &Path) -> Result<Option<PathBuf>> {
-    match std::fs::read_to_string(dir.join(CURRENT)) {
-        Ok(name) => Ok(Some(dir.join(name.trim()))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("reading {}", dir.join(CURRENT).display())),
-    }
-}
-
-/// Removes what killed runs left: staging folders, and state folders `CURRENT` does not name.
-fn clean(dir: &Path, current: Option<&Path>) -> Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let stale = name.starts_with(".staging-")
-            || name == format!("{CURRENT}.tmp")
-            || (name.starts_with("state-") && Some(path.as_path()) != current);
-        if stale {
-            if path.is_dir() {
-                std::fs::remove_dir_all(&path)?;
-            } else {
-                std::fs::remove_file(&path)?;
-            }
-        }
-    }
-    Ok(())
+fn rebuild_hint(dir: &Path) -> String {
+    format!(
+        "rebuild the state from every session: move {} aside and run `facesign-analytics score --state {} --input <all sessions> --out <new folder>`",
+        dir.display(),
+        dir.display()
+    )
 }
 
 /// Removes the staging folders a killed run left in an output dataset (`.run=N.staging-PID`).
@@ -206,33 +175,15 @@ fn clean_outputs(folder: &Path) -> Result<()> {
     Ok(())
 }
 
-fn rebuild_hint(dir: &Path) -> String {
-    format!(
-        "rebuild the state from every session: move {} aside and run `facesign-analytics score --state {} --input <all sessions> --out <new folder>`",
-        dir.display(),
-        dir.display()
-    )
-}
-
-fn load(folder: &Path) -> Result<State> {
-    let path = folder.join("state.bin");
-    let file = std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
-    let state: State =
-        bincode::serde::decode_from_std_read(&mut BufReader::new(file), bincode::config::standard())
-            .with_context(|| format!("reading {}", path.display()))?;
-    Ok(state)
-}
-
-/// The sessions of an input not scored yet.
+/// The sessions of an input not scored yet, read into a table of their own.
 struct NewSessions {
-    frame: DataFrame,
+    table: SessionTable,
     /// Keys of the inputs they came from (recorded in the state once scored).
     keys: Vec<String>,
     refused: Vec<(u64, String)>,
 }
 
-/// The new sessions as a frame of the scorer's columns, with the keys of the inputs they came
-/// from; `None` when every input was already scored.
+/// The new sessions; `None` when every input was already scored.
 fn new_sessions(
     source: &Source,
     consumed: &HashSet<&str>,
@@ -256,48 +207,88 @@ fn new_sessions(
             if consumed.contains(key.as_str()) {
                 return Ok(None);
             }
-            let (rows, refused) = input::read_ndjson(path, lines.nul)?;
-            if lines.strict && !refused.is_empty() {
-                return Err(crate::ndjson::StrictRefusal(refused).into());
+            let read = input::read(source, &columns(), lines.nul)?;
+            if lines.strict && !read.refused.is_empty() {
+                return Err(crate::ndjson::StrictRefusal(read.refused).into());
             }
-            Ok(Some(NewSessions { frame: input::frame_of_rows(&rows)?, keys: vec![key], refused }))
+            Ok(Some(NewSessions { table: read.table, keys: vec![key], refused: read.refused }))
         }
         Source::Parquet(root) => {
-            let files: Vec<PathBuf> = input::parquet_files(root)?
-                .into_iter()
-                .filter(|f| !consumed.contains(parquet_key(root, f).as_str()))
-                .collect();
+            let mut files = Vec::new();
+            let mut keys = Vec::new();
+            for file in input::parquet_files(root)? {
+                let size = std::fs::metadata(&file)?.len();
+                let key = format!("parquet:{}:{size}", file.strip_prefix(root).unwrap_or(&file).display());
+                if !consumed.contains(key.as_str()) {
+                    files.push(file);
+                    keys.push(key);
+                }
+            }
             if files.is_empty() {
                 return Ok(None);
             }
-            let keys = files.iter().map(|f| parquet_key(root, f)).collect();
-            let columns: Vec<_> = columns()
-                .into_iter()
-                .map(|c| if c == "created_at" { col(c).cast(DataType::Int64) } else { col(c) })
-                .collect();
-            let frame = input::scan(&files)?.select(columns).collect()?;
-            Ok(Some(NewSessions { frame, keys, refused: Vec::new() }))
+            let read = input::read_parquet(&files, &columns())?;
+            Ok(Some(NewSessions { table: read.table, keys, refused: Vec::new() }))
         }
     }
 }
 
-fn parquet_key(root: &Path, file: &Path) -> String {
-    format!("parquet:{}", file.strip_prefix(root).unwrap_or(file).display())
+/// A user the run works on: their record (empty for a user new to the state) and new sessions.
+struct Loaded {
+    /// The index key ([`IndexEntry::key`]); `None` for a session with neither a client reference
+    /// id nor a session id, which nothing can refer to again.
+    key: Option<String>,
+    user: u32,
+    record: UserRecord,
+    new_rows: Vec<super::table::StoredRow>,
 }
 
-/// `frame` with each column cast to `like`'s type of it (an NDJSON frame types a column of
-/// only NULLs, or a count, slightly differently from the Parquet the tail was written to).
-fn aligned(frame: DataFrame, like: &DataFrame) -> Result<DataFrame> {
-    let mut columns = Vec::with_capacity(like.width());
-    for target in like.columns() {
-        let column = frame.column(target.name())?;
-        columns.push(if column.dtype() == target.dtype() {
-            column.clone()
-        } else {
-            column.cast(target.dtype())?
-        });
+/// The key a user is kept under: the client reference id, or for a session without one (a user
+/// of its own) `"\0"` and its session id.
+fn key_of(reference: Option<&str>, session_id: Option<&str>) -> Option<String> {
+    match (reference, session_id) {
+        (Some(r), _) => Some(r.to_owned()),
+        (None, Some(id)) => Some(format!("\0{id}")),
+        (None, None) => None,
     }
-    Ok(DataFrame::new_infer_height(columns)?)
+}
+
+/// How sessions of one network, city and time are ordered among the farm's: as a batch's table
+/// holds them, by client reference id, sessions without one after.
+fn tie_order(key: Option<&str>) -> (bool, &str) {
+    match key {
+        Some(k) if !k.starts_with('\0') => (false, k),
+        Some(k) => (true, k),
+        None => (true, ""),
+    }
+}
+
+/// A table of the loaded users' sessions with their carries, and each table user's position in
+/// `loaded`.
+fn table_of(loaded: &[Loaded], dictionaries: &[Vec<String>; INTERNED.len()]) -> (SessionTable, Vec<usize>) {
+    let mut t = SessionTable::with_dictionaries(dictionaries);
+    for l in loaded {
+        for row in l.record.rows.iter().chain(&l.new_rows) {
+            t.push_stored(l.record.reference.as_deref(), row);
+        }
+    }
+    let mut t = t.sorted();
+    let owner = owners(&t, loaded);
+    t.carried = owner.iter().map(|&i| loaded.get(i).and_then(|l| l.record.carry.clone())).collect();
+    (t, owner)
+}
+
+/// Each table user's position in `loaded`.
+fn owners(t: &SessionTable, loaded: &[Loaded]) -> Vec<usize> {
+    let by_key: HashMap<&str, usize> =
+        loaded.iter().enumerate().filter_map(|(i, l)| Some((l.key.as_deref()?, i))).collect();
+    t.users
+        .iter()
+        .map(|u| {
+            let key = key_of(t.reference.get(u.start), t.session_id(u.start));
+            key.and_then(|k| by_key.get(k.as_str()).copied()).expect("every user of the table was loaded")
+        })
+        .collect()
 }
 
 /// Scores the sessions of `source` not yet scored, against the state in `dir` (created by the
@@ -313,166 +304,410 @@ pub fn run(
     let started = Instant::now();
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let current = current_folder(dir)?;
-    clean(dir, current.as_deref())?;
     step("reading the state");
-    let previous = match &current {
-        Some(folder) => load(folder)?,
-        None => State {
-            format: FORMAT,
-            config: fingerprint_config(config),
-            accept_from_us: i64::MIN,
-            replay_from_us: i64::MIN,
-            latest_us: i64::MIN,
-            ..State::default()
-        },
+    let (header, mut index, mut farm) = match &current {
+        Some(folder) => {
+            let header: Header = read_file(&folder.join("state.bin")).with_context(|| {
+                format!("the state in {} cannot be read: {}", dir.display(), rebuild_hint(dir))
+            })?;
+            if header.format != FORMAT {
+                bail!(
+                    "the state in {} has format {}, this build reads format {FORMAT}: {}",
+                    dir.display(),
+                    header.format,
+                    rebuild_hint(dir)
+                );
+            }
+            let index: Index = read_file(&folder.join("index.bin"))?;
+            let farm = FarmTable::read(&folder.join("farm.bin"))?;
+            (header, index, farm)
+        }
+        None => (
+            Header {
+                format: FORMAT,
+                config: fingerprint_config(config),
+                accept_from_us: i64::MIN,
+                emit_from_us: i64::MIN,
+                latest_us: i64::MIN,
+                ..Header::default()
+            },
+            Index::default(),
+            FarmTable::default(),
+        ),
     };
-    if previous.format != FORMAT {
-        bail!(
-            "the state in {} has format {}, this build reads format {FORMAT}: {}",
-            dir.display(),
-            previous.format,
-            rebuild_hint(dir)
-        );
-    }
-    if previous.config != fingerprint_config(config) {
+    if header.config != fingerprint_config(config) {
         bail!(
             "the state in {} was built with another scoring configuration, so its answers are not this one's: pass the same --config, or {}",
             dir.display(),
             rebuild_hint(dir)
         );
     }
+    clean(dir, current.as_deref(), &index.segments.iter().cloned().collect())?;
+
     step("reading new sessions");
-    let consumed: HashSet<&str> = previous.consumed.iter().map(String::as_str).collect();
-    let Some(NewSessions { frame: new_frame, keys, refused }) =
-        new_sessions(source, &consumed, &options.lines)?
+    let consumed: HashSet<&str> = header.consumed.iter().map(String::as_str).collect();
+    let Some(NewSessions { table: fresh, keys, refused }) = new_sessions(source, &consumed, &options.lines)?
     else {
         return Ok(IncrementalSummary { seconds: started.elapsed().as_secs_f64(), ..Default::default() });
     };
-    let created = new_frame.column("created_at")?.i64()?.clone();
-    let too_late = created.iter().flatten().filter(|&t| t < previous.accept_from_us).count();
+    let too_late = fresh.created_us.iter().filter(|&&t| t != i64::MIN && t < header.accept_from_us).count();
     if too_late > 0 {
         bail!(
-            "{too_late} new sessions were created before {} (the latest session scored so far less --late-days): answers that are final would change, so nothing was scored; score them with a larger --late-days from the start, or {}",
-            when(previous.accept_from_us),
+            "{too_late} of the new sessions were created before {} (the latest session scored so far less --late-days): answers that are final would change, so nothing was scored; score them with a larger --late-days from the start, or {}",
+            when(header.accept_from_us),
             rebuild_hint(dir)
         );
     }
-    let latest_us = created.iter().flatten().fold(previous.latest_us, i64::max);
-
-    step("replaying the state's sessions with the new ones");
-    let tail_path = current.as_ref().map(|f| f.join("tail.parquet"));
-    let tail_frame = match &tail_path {
-        Some(path) => Some(input::scan(std::slice::from_ref(path))?.collect()?),
-        None => None,
-    };
-    let new_frame = match &tail_frame {
-        Some(tail) => aligned(new_frame, tail)?,
-        None => new_frame,
-    };
-    let tail_rows = tail_frame.as_ref().map_or(0, DataFrame::height);
-    let mut t = SessionTable::default();
-    t.country = Interned::seeded(previous.countries.clone());
-    t.city = Interned::seeded(previous.cities.clone());
-    t.device = Interned::seeded(previous.devices.clone());
-    if let Some(tail) = &tail_frame {
-        t.append(tail)?;
+    let anonymous = (0..fresh.len())
+        .filter(|&r| fresh.reference.get(r).is_none() && fresh.session_id(r).is_none())
+        .count();
+    if anonymous > 0 {
+        bail!(
+            "{anonymous} of the new sessions have neither an id nor a client reference id: incremental scoring keeps each answer by its session's id, so nothing was scored; score such sessions with a batch run (without --state)"
+        );
     }
-    t.append(&new_frame)?;
-    let mut t = t.sorted();
-    let carries: HashMap<String, Carry> = previous.carries.into_iter().collect();
-    t.carried =
-        t.users.iter().map(|u| t.reference.get(u.start).and_then(|r| carries.get(r)).cloned()).collect();
+    let latest_us =
+        fresh.created_us.iter().copied().filter(|&t| t != i64::MIN).fold(header.latest_us, i64::max);
+    let new_sessions = fresh.len();
+    // The first run takes the sessions' own dictionaries, so their table is the run's table.
+    let first_run = current.is_none();
 
-    let findings = detect(&t, config);
-    let scored = score_rows(&t, &findings, config);
-
-    step("finding the answers that changed");
-    let settle_us = micros_of_hours(config.settle_hours());
-    let replay_us = micros_of_hours(config.replay_hours());
-    let emit_from = back(previous.accept_from_us, settle_us);
-    let accept_from = previous.accept_from_us.max(back(latest_us, micros_of_hours(options.late_days * 24.0)));
-    let next_emit_from = back(accept_from, settle_us);
-    let next_replay_from = back(next_emit_from, replay_us);
-    let answers: HashMap<String, u64> = previous.answers.into_iter().collect();
-    let mut next_answers = Vec::new();
-    let (mut score_out, mut finding_out) = (Vec::new(), Vec::new());
-    let (mut new_sessions, mut revised) = (0, 0);
-    let mut next_finding = 0;
-    for (row, (score, reasons)) in scored.into_iter().enumerate() {
-        let first = next_finding;
-        while next_finding < findings.len() && findings[next_finding].row == row {
-            next_finding += 1;
-        }
-        let is_new = t.read_position(row) >= tail_rows;
-        let time = t.created_us[row];
-        if !is_new && (time == i64::MIN || time < emit_from) {
-            continue;
-        }
-        let own = &findings[first..next_finding];
-        let score = score_row(&t, row, score, reasons, config);
-        let print = fingerprint_answer(&score, own);
-        let id = t.session_id(row);
-        let changed = match (is_new, id) {
-            (true, _) => true,
-            (false, Some(id)) => answers.get(id) != Some(&print),
-            (false, None) => false,
+    step("reading the users' records");
+    // Codes of the state's dictionaries; new values get new codes.
+    let mut dictionaries: [Interned; INTERNED.len()] = match first_run {
+        true => fresh.dictionaries().map(Interned::seeded),
+        false => header.dictionaries.clone().map(Interned::seeded),
+    };
+    let mut next_user = header.next_user;
+    let mut reader = RecordReader::new(dir);
+    let mut loaded: Vec<Loaded> = Vec::with_capacity(fresh.users.len());
+    let mut at_entry: Vec<Option<usize>> = Vec::with_capacity(fresh.users.len());
+    for user in &fresh.users {
+        let reference = fresh.reference.get(user.start);
+        let key = key_of(reference, fresh.session_id(user.start));
+        let new_rows = match first_run {
+            true => Vec::new(),
+            false => user.clone().map(|row| fresh.stored_row(row, &mut dictionaries)).collect(),
         };
-        if let Some(id) = id.filter(|_| time != i64::MIN && time >= next_emit_from) {
-            next_answers.push((id.to_owned(), print));
-        }
-        if changed {
-            new_sessions += usize::from(is_new);
-            revised += usize::from(!is_new);
-            score_out.push(score);
-            finding_out.extend(own.iter().map(|f| finding_row(&t, f)));
-        }
+        let found = key.as_deref().and_then(|k| index.find(k));
+        let (user, record) = match found {
+            Some(i) => (index.entries[i].user, reader.read(&index, &index.entries[i])?),
+            None => {
+                next_user += 1;
+                (
+                    next_user - 1,
+                    UserRecord { reference: reference.map(str::to_owned), ..UserRecord::default() },
+                )
+            }
+        };
+        loaded.push(Loaded { key, user, record, new_rows });
+        at_entry.push(found);
     }
+    let dictionary_values: [Vec<String>; INTERNED.len()] = dictionaries.each_ref().map(|d| d.values.clone());
 
-    step("carrying the rules' state forward");
-    let mut next_carries = carries;
-    for (u, user) in t.users.iter().enumerate() {
-        let Some(reference) = t.reference.get(user.start) else { continue };
-        let first = t.created_us[user.start];
-        if first != i64::MIN && first < next_replay_from {
-            if let Some(c) = carry_forward(&t, u, config, next_replay_from) {
-                next_carries.insert(reference.to_owned(), c);
+    let settle_us = micros_of_hours(config.settle_hours());
+    let emit_from = back(header.accept_from_us, settle_us);
+    let farm_from = back(emit_from, micros_of_hours(config.farm_replay_hours()));
+
+    step("running the farm rule over the networks the new sessions are on");
+    let (t0, owner0) = match first_run {
+        true => {
+            let owner = owners(&fresh, &loaded);
+            (fresh, owner)
+        }
+        false => {
+            drop(fresh);
+            table_of(&loaded, &dictionary_values)
+        }
+    };
+    let new0 = new_to_user(&t0);
+    let mut added: Vec<(usize, usize)> = Vec::new(); // (table row, loaded)
+    for (u, range) in t0.users.iter().enumerate() {
+        for row in range.clone() {
+            let time = t0.created_us[row];
+            if t0.device.codes[row] != NONE && t0.asn[row] >= 0 && time != i64::MIN && time >= farm_from {
+                added.push((row, owner0[u]));
             }
         }
     }
-    let users = next_carries.len()
-        + t.users
-            .iter()
-            .filter(|u| t.reference.get(u.start).is_none_or(|r| !next_carries.contains_key(r)))
-            .filter(|u| t.created_us[u.start] != i64::MIN && t.created_us[u.start] >= next_replay_from)
-            .count();
-    let mut carries: Vec<(String, Carry)> = next_carries.into_iter().collect();
-    carries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    next_answers.sort_unstable();
-    let mut consumed = previous.consumed;
-    consumed.extend(keys);
-    let run = previous.run + 1;
-    let state = State {
-        format: FORMAT,
-        config: previous.config,
-        run,
-        accept_from_us: accept_from,
-        replay_from_us: next_replay_from,
-        latest_us,
-        countries: t.country.values.clone(),
-        cities: t.city.values.clone(),
-        devices: t.device.values.clone(),
-        carries,
-        answers: next_answers,
-        consumed,
-    };
-    let tail = match tail_frame {
-        Some(mut tail) => {
-            tail.vstack_mut(&new_frame)?;
-            tail
+    // Stable: rows of one time stay in the table's order, by client reference id.
+    added.sort_by_key(|&(r, _)| (t0.asn[r], t0.city.codes[r], t0.created_us[r]));
+    // Per user number: the index entry, and whether the run has the user's sessions at hand.
+    let mut entry_of = vec![u32::MAX; next_user as usize];
+    index.entries.iter().enumerate().for_each(|(i, e)| entry_of[e.user as usize] = i as u32);
+    let mut is_loaded = vec![false; next_user as usize];
+    loaded.iter().for_each(|l| is_loaded[l.user as usize] = true);
+    let key_of_user = |user: u32| -> Option<&str> {
+        match entry_of.get(user as usize) {
+            Some(&i) if i != u32::MAX => Some(index.entries[i as usize].key.as_str()),
+            _ => loaded.iter().find(|l| l.user == user).and_then(|l| l.key.as_deref()),
         }
-        None => new_frame,
     };
-    let mut tail = tail.lazy().filter(col("created_at").gt_eq(lit(next_replay_from))).collect()?;
+    // The loaded users' rows among the farm's are replaced by the ones their table gives: the
+    // same, but for the new sessions and the flags a late session changes. A row as it was
+    // keeps its finding; the earliest row that changed bounds what the farm rule must redo.
+    let mut touched_groups: HashSet<(i64, u32)> = HashSet::new();
+    let mut removed: HashMap<(u32, i64, u32, bool), Vec<u64>> = HashMap::new();
+    let old = std::mem::take(&mut farm);
+    let (mut merged, mut merged_hits) =
+        (FarmRows::default(), Vec::with_capacity(old.rows.len() + added.len()));
+    let mut pending: Vec<(usize, usize)> = Vec::new(); // (merged row, owner) of the added rows
+    {
+        let rows = &old.rows;
+        let mut next_added = added.iter().peekable();
+        let push_added = |merged: &mut FarmRows,
+                          hits: &mut Vec<u64>,
+                          pending: &mut Vec<(usize, usize)>,
+                          r: usize,
+                          owner: usize| {
+            pending.push((merged.len(), r));
+            let user = loaded.get(owner).map_or(u32::MAX, |l| l.user);
+            merged.push(t0.asn[r], t0.city.codes[r], t0.created_us[r], t0.device.codes[r], user, new0[r]);
+            hits.push(0);
+        };
+        for i in 0..rows.len() {
+            if is_loaded[rows.user[i] as usize] {
+                touched_groups.insert((rows.asn[i], rows.city[i]));
+                removed
+                    .entry((rows.user[i], rows.time_us[i], rows.device[i], rows.new[i]))
+                    .or_default()
+                    .push(old.hits[i]);
+                continue;
+            }
+            let here = (rows.asn[i], rows.city[i], rows.time_us[i]);
+            while let Some(&&(r, owner)) = next_added.peek() {
+                let theirs = (t0.asn[r], t0.city.codes[r], t0.created_us[r]);
+                let before = theirs < here
+                    || (theirs == here
+                        && tie_order(loaded.get(owner).and_then(|l| l.key.as_deref()))
+                            < tie_order(key_of_user(rows.user[i])));
+                if !before {
+                    break;
+                }
+                push_added(&mut merged, &mut merged_hits, &mut pending, r, owner);
+                next_added.next();
+            }
+            merged.push(
+                rows.asn[i],
+                rows.city[i],
+                rows.time_us[i],
+                rows.device[i],
+                rows.user[i],
+                rows.new[i],
+            );
+            merged_hits.push(old.hits[i]);
+        }
+        for &(r, owner) in next_added {
+            push_added(&mut merged, &mut merged_hits, &mut pending, r, owner);
+        }
+    }
+    drop(old);
+    let mut earliest_change = i64::MAX;
+    for &(m, r) in &pending {
+        touched_groups.insert((t0.asn[r], t0.city.codes[r]));
+        let key = (merged.user[m], merged.time_us[m], merged.device[m], merged.new[m]);
+        match removed.get_mut(&key).and_then(Vec::pop) {
+            Some(hit) => merged_hits[m] = hit,
+            None => earliest_change = earliest_change.min(merged.time_us[m]),
+        }
+    }
+    for ((_, time, _, _), left) in &removed {
+        if !left.is_empty() {
+            earliest_change = earliest_change.min(*time);
+        }
+    }
+    let groups: Vec<_> = merged
+        .groups()
+        .into_iter()
+        .filter(|g| touched_groups.contains(&(merged.asn[g.start], merged.city[g.start])))
+        .collect();
+    // A changed row changes the windows whose baseline holds it (from `baseline_days` before
+    // it on), and those flag sessions up to their length before them: the rule is redone from
+    // there, for the sessions from there.
+    let c = &config.fraud_farm;
+    let redo_from = emit_from.max(back(
+        earliest_change,
+        micros_of_hours(c.baseline_days * 24.0 + c.window_hours.iter().copied().fold(0.0, f64::max)),
+    ));
+    let hits: HashMap<usize, FarmHit> =
+        farm_hits(&merged, &groups, c, redo_from).into_iter().map(|h| (h.index, h)).collect();
+    let window_of = |hours: f64| c.window_hours.iter().position(|&h| h == hours).expect("one of the windows");
+    let mut changed_users: Vec<u32> = Vec::new();
+    for g in &groups {
+        for i in g.clone() {
+            if merged.time_us[i] < redo_from {
+                continue;
+            }
+            let now = hits.get(&i).map_or(0, |h| pack_hit(h.members, h.phones, window_of(h.hours)));
+            if now != merged_hits[i] {
+                merged_hits[i] = now;
+                if !is_loaded[merged.user[i] as usize] {
+                    changed_users.push(merged.user[i]);
+                }
+            }
+        }
+    }
+
+    // Users whose farm findings changed come in with their records.
+    changed_users.sort_unstable();
+    changed_users.dedup();
+    let more_users = !changed_users.is_empty();
+    let farm_users = changed_users.len();
+    for user in changed_users {
+        let i = entry_of[user as usize];
+        if i == u32::MAX {
+            continue;
+        }
+        let i = i as usize;
+        let record = reader.read(&index, &index.entries[i])?;
+        loaded.push(Loaded { key: Some(index.entries[i].key.clone()), user, record, new_rows: Vec::new() });
+        at_entry.push(Some(i));
+        is_loaded[user as usize] = true;
+    }
+
+    step("replaying the users' sessions");
+    let (t, owner) = match more_users {
+        true => {
+            drop(t0);
+            table_of(&loaded, &dictionary_values)
+        }
+        false => (t0, owner0),
+    };
+    let per_user: Vec<&str> =
+        DETECTORS.iter().map(|(code, _)| *code).filter(|&code| code != detector::FRAUD_FARM).collect();
+    let mut findings = detect_only(&t, config, &per_user);
+    // The farm's findings on these users' sessions, from the farm's rows.
+    let mut farm_rows_of: HashMap<(u32, i64, u32), u64> = HashMap::new();
+    for (i, &word) in merged_hits.iter().enumerate() {
+        if word != 0 && is_loaded[merged.user[i] as usize] {
+            farm_rows_of.insert((merged.user[i], merged.time_us[i], merged.device[i]), word);
+        }
+    }
+    for (u, range) in t.users.iter().enumerate() {
+        let Some(l) = loaded.get(owner[u]) else { continue };
+        for row in range.clone() {
+            let Some(&word) = farm_rows_of.get(&(l.user, t.created_us[row], t.device.codes[row])) else {
+                continue;
+            };
+            let (members, phones, window) = unpack_hit(word).expect("nonzero");
+            let hit = FarmHit { index: 0, members, phones, hours: c.window_hours[window] };
+            findings.push(farm_finding(&t, row, &hit, config));
+        }
+    }
+    findings.sort_by_key(|f| f.row);
+    let scored = score_rows(&t, &findings, config);
+
+    step("finding the answers that changed");
+    let accept_from = header.accept_from_us.max(back(latest_us, micros_of_hours(options.late_days * 24.0)));
+    let next_emit_from = back(accept_from, settle_us);
+    let next_replay_from = back(next_emit_from, micros_of_hours(config.replay_hours()));
+    let next_farm_from = back(next_emit_from, micros_of_hours(config.farm_replay_hours()));
+    // Which table rows are new: the loaded users' new sessions, by session id and time.
+    let mut is_new_row = vec![first_run; t.len()];
+    if !first_run {
+        let mut fresh_of: HashMap<usize, HashSet<(Option<&str>, i64)>> = HashMap::new();
+        for (i, l) in loaded.iter().enumerate() {
+            if !l.new_rows.is_empty() {
+                fresh_of.insert(i, l.new_rows.iter().map(|r| (r.id.as_deref(), r.created_us)).collect());
+            }
+        }
+        for (u, range) in t.users.iter().enumerate() {
+            let Some(set) = fresh_of.get(&owner[u]) else { continue };
+            for row in range.clone() {
+                is_new_row[row] = set.contains(&(t.session_id(row), t.created_us[row]));
+            }
+        }
+    }
+    let mut answers_of: Vec<Vec<(String, u64)>> = vec![Vec::new(); loaded.len()];
+    let (mut score_out, mut finding_out) = (Vec::new(), Vec::new());
+    let mut revised = 0;
+    let mut next_finding = 0;
+    for (u, range) in t.users.iter().enumerate() {
+        let known: HashMap<&str, u64> = loaded
+            .get(owner[u])
+            .map(|l| l.record.answers.iter().map(|(id, print)| (id.as_str(), *print)).collect())
+            .unwrap_or_default();
+        for row in range.clone() {
+            let first = next_finding;
+            while next_finding < findings.len() && findings[next_finding].row == row {
+                next_finding += 1;
+            }
+            let time = t.created_us[row];
+            let is_new = is_new_row[row];
+            if !is_new && (time == i64::MIN || time < emit_from) {
+                continue;
+            }
+            let own = &findings[first..next_finding];
+            let (score, reasons) = scored[row].clone();
+            let score = score_row(&t, row, score, reasons, config);
+            let print = fingerprint_answer(&score, own);
+            let id = t.session_id(row);
+            let changed = is_new || id.is_some_and(|id| known.get(id) != Some(&print));
+            if let (Some(id), Some(answers)) = (id, answers_of.get_mut(owner[u])) {
+                if time != i64::MIN && time >= next_emit_from {
+                    answers.push((id.to_owned(), print));
+                }
+            }
+            if changed {
+                revised += usize::from(!is_new);
+                score_out.push(score);
+                finding_out.extend(own.iter().map(|f| finding_row(&t, f)));
+            }
+        }
+    }
+
+    step("carrying the users' rules forward");
+    let run = header.run + 1;
+    let segment_name = format!("{run:06}.seg");
+    let mut segment = SegmentWriter::create(dir, &segment_name)?;
+    let segment_number = index.segments.len() as u32;
+    let mut new_entries: Vec<IndexEntry> = Vec::new();
+    let mut store = dictionaries;
+    let mut replayed = 0;
+    for (u, range) in t.users.iter().enumerate() {
+        let Some(l) = loaded.get(owner[u]) else { continue };
+        let Some(key) = l.key.clone() else { continue };
+        replayed += range.clone().filter(|&r| !is_new_row[r]).count();
+        let carry: Option<Carry> = carry_forward(&t, u, config, next_replay_from);
+        let rows = range
+            .clone()
+            .filter(|&r| t.created_us[r] != i64::MIN && t.created_us[r] >= next_replay_from)
+            .map(|r| t.stored_row(r, &mut store))
+            .collect();
+        let record = UserRecord {
+            reference: l.record.reference.clone(),
+            carry,
+            rows,
+            answers: std::mem::take(&mut answers_of[owner[u]]),
+        };
+        let (offset, len) = segment.append(&record)?;
+        let entry = IndexEntry { key, user: l.user, segment: segment_number, offset, len };
+        match at_entry[owner[u]] {
+            Some(i) => index.entries[i] = entry,
+            None => new_entries.push(entry),
+        }
+    }
+    segment.finish()?;
+    index.segments.push(segment_name);
+    new_entries.sort_by(|a, b| a.key.cmp(&b.key));
+    if !new_entries.is_empty() {
+        let old_entries = std::mem::take(&mut index.entries);
+        let mut merged_entries = Vec::with_capacity(old_entries.len() + new_entries.len());
+        let mut incoming = new_entries.into_iter().peekable();
+        for e in old_entries {
+            while incoming.peek().is_some_and(|n| n.key < e.key) {
+                merged_entries.push(incoming.next().expect("peeked"));
+            }
+            merged_entries.push(e);
+        }
+        merged_entries.extend(incoming);
+        index.entries = merged_entries;
+    }
+    kill_point("segment-written");
+    compact_if_sparse(dir, &mut index, &mut reader, run)?;
+
+    // The farm's rows still within its span.
+    let farm = FarmTable { rows: merged, hits: merged_hits };
 
     step("writing");
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
@@ -493,16 +728,30 @@ pub fn run(
         replace_folder(&folder, &run_name, write)?;
         kill_point(&format!("{dataset}-written"));
     }
+    let mut consumed = header.consumed;
+    consumed.extend(keys);
+    let header = Header {
+        format: FORMAT,
+        config: header.config,
+        run,
+        accept_from_us: accept_from,
+        emit_from_us: next_emit_from,
+        latest_us,
+        dictionaries: store.map(|d| d.values),
+        next_user,
+        consumed,
+    };
     let staging = dir.join(format!(".staging-{run}"));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
+    }
     std::fs::create_dir_all(&staging)?;
-    let mut writer = BufWriter::new(std::fs::File::create(staging.join("state.bin"))?);
-    bincode::serde::encode_into_std_write(&state, &mut writer, bincode::config::standard())?;
-    writer.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    let file = std::fs::File::create(staging.join("tail.parquet"))?;
-    ParquetWriter::new(&file).finish(&mut tail)?;
-    file.sync_all()?;
-    let tail_sessions = tail.height();
-    drop(tail);
+    let mut state_bytes = write_file(&staging.join("state.bin"), &header)?;
+    state_bytes += write_file(&staging.join("index.bin"), &index)?;
+    let (farm_bytes, farm_sessions) = farm.write(&staging.join("farm.bin"), next_farm_from)?;
+    state_bytes += farm_bytes;
+    drop(farm);
+    state_bytes += index.live_bytes();
     let mut manifest = std::fs::File::create(staging.join("manifest.json"))?;
     writeln!(
         manifest,
@@ -511,12 +760,15 @@ pub fn run(
             "format": FORMAT,
             "run": run,
             "accept_from": when(accept_from),
-            "replay_from": when(next_replay_from),
+            "emit_from": when(next_emit_from),
             "latest": when(latest_us),
-            "carried_users": state.carries.len(),
-            "tail_sessions": tail_sessions,
+            "users": index.entries.len(),
+            "users_carried": "see the records",
+            "farm_sessions": farm_sessions,
+            "segments": index.segments,
         })
     )?;
+    manifest.sync_all()?;
     kill_point("state-staged");
     let folder = dir.join(format!("state-{run:06}"));
     if folder.exists() {
@@ -524,32 +776,50 @@ pub fn run(
     }
     std::fs::rename(&staging, &folder)?;
     kill_point("state-renamed");
-    let pointer = dir.join(format!("{CURRENT}.tmp"));
-    let mut file = std::fs::File::create(&pointer)?;
-    file.write_all(format!("state-{run:06}\n").as_bytes())?;
-    file.sync_all()?;
-    std::fs::rename(&pointer, dir.join(CURRENT))?;
+    commit(dir, &folder)?;
     kill_point("committed");
-    clean(dir, Some(&folder))?;
+    clean(dir, Some(&folder), &index.segments.iter().cloned().collect())?;
 
-    let state_bytes = ["state.bin", "tail.parquet"]
-        .iter()
-        .map(|f| std::fs::metadata(folder.join(f)).map_or(0, |m| m.len()))
-        .sum();
     Ok(IncrementalSummary {
         run,
         new_sessions,
-        replayed: tail_rows,
+        users_read: loaded.len(),
+        farm_users,
+        replayed,
         revised,
         findings_written,
-        carried_users: state.carries.len(),
-        users,
-        tail_sessions,
+        users: index.entries.len(),
+        farm_sessions,
         state_bytes,
         seconds: started.elapsed().as_secs_f64(),
         peak_rss_bytes: peak_rss_bytes(),
         rejected: refused,
     })
+}
+
+/// Rewrites every record the index refers to into one segment when the segments hold more than
+/// twice as many bytes as those records (a record is rewritten each run that touches its user).
+fn compact_if_sparse(dir: &Path, index: &mut Index, reader: &mut RecordReader, run: u32) -> Result<()> {
+    let total: u64 = index
+        .segments
+        .iter()
+        .map(|s| std::fs::metadata(dir.join("segments").join(s)).map_or(0, |m| m.len()))
+        .sum();
+    let live = index.live_bytes();
+    if total <= 2 * live + (64 << 20) {
+        return Ok(());
+    }
+    let name = format!("{run:06}-compacted.seg");
+    let mut writer = SegmentWriter::create(dir, &name)?;
+    let mut entries = std::mem::take(&mut index.entries);
+    for e in &mut entries {
+        let (offset, len) = writer.copy(reader, index, e)?;
+        (e.segment, e.offset, e.len) = (0, offset, len);
+    }
+    writer.finish()?;
+    index.entries = entries;
+    index.segments = vec![name];
+    Ok(())
 }
 
 /// Writes one run's rows into a dataset folder.

@@ -64,48 +64,49 @@ const FILES_PER_SCAN: usize = 16;
 /// ([`crate::ndjson`]).
 pub fn read(source: &Source, columns: &[&str], nul: NulPolicy) -> Result<Read> {
     match source {
-        Source::Parquet(root) => {
-            let files = parquet_files(root)?;
-            let columns: Vec<Expr> = columns
-                .iter()
-                .map(|&c| if c == "created_at" { col(c).cast(DataType::Int64) } else { col(c) })
-                .collect();
-            let mut table = SessionTable::default();
-            std::thread::scope(|scope| -> Result<()> {
-                // One group waits while the next is read: two frames in memory at most.
-                let (frames, received) = std::sync::mpsc::sync_channel::<Result<DataFrame>>(0);
-                scope.spawn(move || {
-                    // A few files per scan: one scan per file pays polars' planning hundreds of
-                    // times, one scan of everything holds the whole dataset as polars strings.
-                    for group in files.chunks(FILES_PER_SCAN) {
-                        let frame = scan(group)
-                            .and_then(|lazy| {
-                                Ok(lazy
-                                    .select(columns.clone())
-                                    .collect_with_engine(Engine::Streaming)?
-                                    .unwrap_single())
-                            })
-                            .with_context(|| {
-                                format!("reading {} and the files after it", group[0].display())
-                            });
-                        let failed = frame.is_err();
-                        if frames.send(frame).is_err() || failed {
-                            break;
-                        }
-                    }
-                });
-                for frame in received {
-                    table.append(&frame?)?;
-                }
-                Ok(())
-            })?;
-            Ok(Read { table: table.sorted(), refused: Vec::new() })
-        }
+        Source::Parquet(root) => read_parquet(&parquet_files(root)?, columns),
         Source::Ndjson(path) => {
             let (rows, refused) = read_ndjson(path, nul)?;
             Ok(Read { table: table_of_rows(&rows)?, refused })
         }
     }
+}
+
+/// [`read`] of the given Parquet files of a dataset.
+pub fn read_parquet(files: &[PathBuf], columns: &[&str]) -> Result<Read> {
+    let files = files.to_vec();
+    let columns: Vec<Expr> = columns
+        .iter()
+        .map(|&c| if c == "created_at" { col(c).cast(DataType::Int64) } else { col(c) })
+        .collect();
+    let mut table = SessionTable::default();
+    std::thread::scope(|scope| -> Result<()> {
+        // One group waits while the next is read: two frames in memory at most.
+        let (frames, received) = std::sync::mpsc::sync_channel::<Result<DataFrame>>(0);
+        scope.spawn(move || {
+            // A few files per scan: one scan per file pays polars' planning hundreds of
+            // times, one scan of everything holds the whole dataset as polars strings.
+            for group in files.chunks(FILES_PER_SCAN) {
+                let frame = scan(group)
+                    .and_then(|lazy| {
+                        Ok(lazy
+                            .select(columns.clone())
+                            .collect_with_engine(Engine::Streaming)?
+                            .unwrap_single())
+                    })
+                    .with_context(|| format!("reading {} and the files after it", group[0].display()));
+                let failed = frame.is_err();
+                if frames.send(frame).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        for frame in received {
+            table.append(&frame?)?;
+        }
+        Ok(())
+    })?;
+    Ok(Read { table: table.sorted(), refused: Vec::new() })
 }
 
 /// The Parquet files of a dataset folder's `created_date=…` partitions, in name order.

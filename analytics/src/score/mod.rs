@@ -13,12 +13,14 @@ pub mod carry;
 pub mod consistency_detectors;
 pub mod device_detectors;
 pub mod evaluate;
+pub mod farm;
 pub mod finding;
 pub mod geo_detectors;
 pub mod incremental;
 pub mod input;
 pub mod output;
 pub mod signals;
+pub mod state_store;
 pub mod table;
 
 use std::collections::BTreeMap;

@@ -10,6 +10,7 @@ use std::ops::Range;
 
 use anyhow::{Context, Result};
 use polars::prelude::{BooleanChunked, ChunkFullNull, Column, DataFrame, PolarsResult, StringChunked};
+use serde::{Deserialize, Serialize};
 
 pub use crate::risk::device::device_profile;
 pub use crate::risk::rules::{FxBuild, NONE};
@@ -195,6 +196,46 @@ pub struct SessionTable {
     pub carried: Vec<Option<super::carry::Carry>>,
 }
 
+/// The interned columns, in the order [`SessionTable::interned`] lists them and a
+/// [`StoredRow`] holds their codes.
+pub const INTERNED: [&str; 12] = [
+    "country",
+    "city",
+    "device",
+    "platform",
+    "sex",
+    "liveness",
+    "face_compare",
+    "face_scan",
+    "document_scan",
+    "two_factor",
+    "deepfake_verdict",
+    "real_person",
+];
+
+/// One session as the table holds it, its interned values as codes of dictionaries kept with
+/// it ([`INTERNED`]'s order): what incremental scoring keeps of a session between runs. The
+/// user is whoever holds the row.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredRow {
+    pub id: Option<String>,
+    pub created_us: i64,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub accuracy_km: i32,
+    pub asn: i64,
+    pub codes: [u32; INTERNED.len()],
+    pub anonymizer: Option<bool>,
+    pub is_mobile: Option<bool>,
+    pub is_bot: Option<bool>,
+    pub age_min: Option<i32>,
+    pub age_max: Option<i32>,
+    pub video_suspicious: Option<i32>,
+    pub video_high_risk: Option<i32>,
+    pub face_similarity: Option<f64>,
+    pub deepfake_score: Option<f64>,
+}
+
 /// Appends a frame's column to `out` through `read`, or the frame's height of `null` when the
 /// frame lacks the column (one the reader did not ask for, see [`columns_for`]): filling a
 /// missing column costs one `resize`, not a pass over a column of NULLs.
@@ -295,6 +336,108 @@ impl SessionTable {
     /// The position a sorted row was read at (rows are appended frame after frame).
     pub fn read_position(&self, row: usize) -> usize {
         self.read_row.get(row).map_or(row, |&r| r as usize)
+    }
+
+    /// The interned columns, in [`INTERNED`]'s order.
+    pub fn interned(&self) -> [&Interned; INTERNED.len()] {
+        [
+            &self.country,
+            &self.city,
+            &self.device,
+            &self.platform,
+            &self.sex,
+            &self.liveness,
+            &self.face_compare,
+            &self.face_scan,
+            &self.document_scan,
+            &self.two_factor,
+            &self.deepfake_verdict,
+            &self.real_person,
+        ]
+    }
+
+    fn interned_mut(&mut self) -> [&mut Interned; INTERNED.len()] {
+        [
+            &mut self.country,
+            &mut self.city,
+            &mut self.device,
+            &mut self.platform,
+            &mut self.sex,
+            &mut self.liveness,
+            &mut self.face_compare,
+            &mut self.face_scan,
+            &mut self.document_scan,
+            &mut self.two_factor,
+            &mut self.deepfake_verdict,
+            &mut self.real_person,
+        ]
+    }
+
+    /// An empty table whose interned columns start from `dictionaries` ([`INTERNED`]'s order),
+    /// so a [`StoredRow`]'s codes mean their values.
+    pub fn with_dictionaries(dictionaries: &[Vec<String>; INTERNED.len()]) -> SessionTable {
+        let mut t = SessionTable::default();
+        for (column, values) in t.interned_mut().into_iter().zip(dictionaries) {
+            *column = Interned::seeded(values.clone());
+        }
+        t
+    }
+
+    /// The dictionaries of the interned columns ([`INTERNED`]'s order).
+    pub fn dictionaries(&self) -> [Vec<String>; INTERNED.len()] {
+        self.interned().map(|c| c.values.clone())
+    }
+
+    /// A row as stored between runs, its values coded in `dictionaries` (interned columns in
+    /// [`INTERNED`]'s order, which take any value new to them).
+    pub fn stored_row(&self, row: usize, dictionaries: &mut [Interned; INTERNED.len()]) -> StoredRow {
+        let mut codes = [NONE; INTERNED.len()];
+        for ((code, column), dictionary) in codes.iter_mut().zip(self.interned()).zip(dictionaries.iter_mut())
+        {
+            *code = dictionary.code_of(column.get(row));
+        }
+        StoredRow {
+            id: self.session_id(row).map(str::to_owned),
+            created_us: self.created_us[row],
+            latitude: self.latitude[row],
+            longitude: self.longitude[row],
+            accuracy_km: self.accuracy_km[row],
+            asn: self.asn[row],
+            codes,
+            anonymizer: self.anonymizer[row],
+            is_mobile: self.is_mobile[row],
+            is_bot: self.is_bot[row],
+            age_min: self.age_min[row],
+            age_max: self.age_max[row],
+            video_suspicious: self.video_suspicious[row],
+            video_high_risk: self.video_high_risk[row],
+            face_similarity: self.face_similarity[row],
+            deepfake_score: self.deepfake_score[row],
+        }
+    }
+
+    /// Appends a stored row of the user `reference` (unsorted; the table's dictionaries are the
+    /// ones its codes are of: [`SessionTable::with_dictionaries`]).
+    pub fn push_stored(&mut self, reference: Option<&str>, r: &StoredRow) {
+        self.ids.push(r.id.as_deref());
+        self.reference.push(reference);
+        for (column, &code) in self.interned_mut().into_iter().zip(&r.codes) {
+            column.codes.push(code);
+        }
+        self.created_us.push(r.created_us);
+        self.latitude.push(r.latitude);
+        self.longitude.push(r.longitude);
+        self.accuracy_km.push(r.accuracy_km);
+        self.asn.push(r.asn);
+        self.anonymizer.push(r.anonymizer);
+        self.is_mobile.push(r.is_mobile);
+        self.is_bot.push(r.is_bot);
+        self.age_min.push(r.age_min);
+        self.age_max.push(r.age_max);
+        self.video_suspicious.push(r.video_suspicious);
+        self.video_high_risk.push(r.video_high_risk);
+        self.face_similarity.push(r.face_similarity);
+        self.deepfake_score.push(r.deepfake_score);
     }
 
     /// The state carried for a user from earlier runs, if any.

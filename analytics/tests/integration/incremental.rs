@@ -9,8 +9,10 @@ use std::process::Command;
 
 use facesign_analytics::generate::generate;
 use facesign_analytics::risk::config::ScoreConfig;
+use facesign_analytics::score::finding::detector;
 use facesign_analytics::score::incremental::{self, IncrementalOptions};
 use facesign_analytics::score::input::Source;
+use facesign_analytics::score::state_store;
 use facesign_analytics::score::{run, ScoreOptions};
 
 use super::score::{batches, created_ms, finding_rows, score_rows_in, sixty_days, strings, ScoreRow};
@@ -96,18 +98,47 @@ fn latest(out: &Path) -> Answers {
     (scores, findings)
 }
 
-/// Runs the parts incrementally into `dir`/state and `dir`/out; the outputs' answers.
-fn incremental_answers(dir: &Path, parts: &[String], config: &ScoreConfig, late_days: f64) -> Answers {
+/// Users brought into runs by farm findings that changed, over every run of this file's tests.
+static FARM_USERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Runs the parts incrementally into `dir`/state and `dir`/out; the outputs' answers. With
+/// `each_run`, after every run the answers so far must be a batch's over the sessions so far.
+fn incremental_answers(
+    dir: &Path,
+    parts: &[String],
+    config: &ScoreConfig,
+    late_days: f64,
+    each_run: bool,
+) -> Answers {
     let (state, out) = (dir.join("state"), dir.join("out"));
     let options = IncrementalOptions { late_days, ..Default::default() };
     std::fs::create_dir_all(dir).unwrap();
+    let mut so_far = String::new();
     for (k, part) in parts.iter().enumerate() {
         let input = dir.join(format!("part-{}.ndjson", k + 1));
         std::fs::write(&input, part).unwrap();
         let summary =
             incremental::run(&Source::of(&input).unwrap(), &out, &state, config, &options, |_| {}).unwrap();
+        FARM_USERS.fetch_add(summary.farm_users, std::sync::atomic::Ordering::Relaxed);
         assert_eq!(summary.run as usize, k + 1);
         assert_eq!(summary.new_sessions, part.lines().count());
+        if each_run {
+            so_far.push_str(part);
+            let (input, whole) = (dir.join("so-far.ndjson"), dir.join(format!("batch-{}", k + 1)));
+            std::fs::write(&input, &so_far).unwrap();
+            run(&Source::of(&input).unwrap(), &whole, config, &ScoreOptions::default(), |_| {}).unwrap();
+            let (scores, findings) = latest(&out);
+            assert!(
+                scores == score_rows_in(&whole.join("scores")),
+                "after run {}: the answers are not the batch's",
+                k + 1
+            );
+            assert!(
+                findings == finding_rows(&whole),
+                "after run {}: the findings are not the batch's",
+                k + 1
+            );
+        }
     }
     latest(&out)
 }
@@ -125,12 +156,30 @@ fn incremental_runs_give_the_batch_answer_row_for_row() {
             .unwrap();
         let (batch_scores, batch_findings) = (score_rows_in(&whole.join("scores")), finding_rows(&whole));
         assert_eq!(batch_scores.len(), lines.len());
-        let cases: Vec<(String, Vec<String>, f64)> = vec![
+        let mut cases: Vec<(String, Vec<String>, f64)> = vec![
             ("1 run".into(), split(&lines, 1, None), 7.0),
             ("2 runs".into(), split(&lines, 2, None), 0.0),
             ("7 runs".into(), split(&lines, 7, None), 2.0),
             ("7 runs, late arrivals".into(), split(&lines, 7, Some(5.0)), 6.0),
         ];
+        // Three runs: up to the first session a farm finding is on, the 12 hours after, the
+        // rest. The farm fires only when its later members come, so the second run changes the
+        // answers of a user it has no session of (the first member, whose next session comes
+        // later), and must bring them in.
+        let first_farm_ms = batch_findings
+            .iter()
+            .filter(|f| f.1 == detector::FRAUD_FARM)
+            .map(|f| batch_scores[&f.0].0 / 1000)
+            .min()
+            .unwrap();
+        let mut cut = vec![String::new(); 3];
+        for line in &lines {
+            let t = created_ms(line);
+            let part = usize::from(t > first_farm_ms) + usize::from(t > first_farm_ms + 12 * 3_600_000);
+            cut[part].push_str(line);
+            cut[part].push('\n');
+        }
+        cases.push(("3 runs cut within a farm".into(), cut, 0.0));
         for (case, parts, late_days) in cases {
             if case == "7 runs, late arrivals" {
                 // Not vacuous: some sessions do come after later ones, and some user's
@@ -148,7 +197,8 @@ fn incremental_runs_give_the_batch_answer_row_for_row() {
             }
             assert!(parts.len() == 1 || runs_of.values().any(|r| r.len() >= 3.min(parts.len())));
             let run_dir = dir.path().join(format!("{name}-{}", case.replace([' ', ','], "-")));
-            let (scores, findings) = incremental_answers(&run_dir, &parts, &config, late_days);
+            let each_run = case.contains("farm");
+            let (scores, findings) = incremental_answers(&run_dir, &parts, &config, late_days, each_run);
             let differing: Vec<&String> = batch_scores
                 .iter()
                 .filter(|(id, row)| scores.get(*id) != Some(row))
@@ -164,23 +214,24 @@ fn incremental_runs_give_the_batch_answer_row_for_row() {
             );
             assert!(findings == batch_findings, "{name} config, {case}: findings differ from the batch's");
         }
-        // Not vacuous: the short horizons carried users' rules (checked below on the state).
+        // Not vacuous: with the short horizons most users' early sessions live on only in
+        // their carried rules.
         if name == "short" {
-            let parts = split(&lines, 7, None);
-            let state_dir = dir.path().join("carried");
-            incremental_answers(&state_dir, &parts, &config, 2.0);
-            let manifest = std::fs::read_dir(state_dir.join("state"))
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .find(|p| p.is_dir())
-                .unwrap()
-                .join("manifest.json");
-            let manifest: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(manifest).unwrap()).unwrap();
-            assert!(manifest["carried_users"].as_u64().unwrap() > 2_000, "{manifest}");
-            assert!(manifest["tail_sessions"].as_u64().unwrap() < 20_000, "{manifest}");
+            let state = dir.path().join("short-7-runs/state");
+            let folder = state_store::current_folder(&state).unwrap().unwrap();
+            let index: state_store::Index = state_store::read_file(&folder.join("index.bin")).unwrap();
+            let mut reader = state_store::RecordReader::new(&state);
+            let (mut carried, mut kept) = (0, 0);
+            for entry in &index.entries {
+                let record = reader.read(&index, entry).unwrap();
+                carried += usize::from(record.carry.is_some());
+                kept += record.rows.len();
+            }
+            assert!(carried > 2_000 && kept < 20_000, "{carried} users carried, {kept} sessions kept");
         }
     }
+    let farm_users = FARM_USERS.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(farm_users > 0, "no run brought in a user for a farm finding its new sessions changed");
 }
 
 #[test]
@@ -204,7 +255,10 @@ fn a_session_too_late_is_refused_and_an_input_scored_twice_is_not() {
         |input: &Path| incremental::run(&Source::of(input).unwrap(), &out, &state, &config, &options, |_| {});
     assert_eq!(go(&first).unwrap().run, 1);
     let err = go(&second).unwrap_err().to_string();
-    assert!(err.contains("1 new sessions were created before") && err.contains("rebuild the state"), "{err}");
+    assert!(
+        err.contains("1 of the new sessions were created before") && err.contains("rebuild the state"),
+        "{err}"
+    );
     assert!(!out.join("scores").join("run=000002").exists(), "a refused run wrote scores");
     assert_eq!(go(&first).unwrap().run, 0, "the same file scored twice");
     std::fs::write(&second, &parts[1]).unwrap();
@@ -262,7 +316,14 @@ fn a_run_killed_at_any_point_and_rerun_gives_the_uninterrupted_result() {
     let expected = latest(&clean.join("out"));
     let base = dir.path().join("base");
     assert!(score_binary(&inputs[0], &base.join("out"), &base.join("state"), None).success());
-    for point in ["findings-written", "scores-written", "state-staged", "state-renamed", "committed"] {
+    for point in [
+        "segment-written",
+        "findings-written",
+        "scores-written",
+        "state-staged",
+        "state-renamed",
+        "committed",
+    ] {
         let case = dir.path().join(point);
         copy_tree(&base, &case);
         let (out, state) = (case.join("out"), case.join("state"));
@@ -285,7 +346,26 @@ fn a_run_killed_at_any_point_and_rerun_gives_the_uninterrupted_result() {
                 .collect();
             assert_eq!(names.len(), 3, "{point}: {dataset} holds {names:?}");
         }
-        let states = std::fs::read_dir(&state).unwrap().count();
-        assert_eq!(states, 2, "{point}: the state folder holds more than CURRENT and one state");
+        let mut names: Vec<String> = std::fs::read_dir(&state)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["CURRENT", "segments", "state-000003"],
+            "{point}: the state folder holds more than one state"
+        );
+        let index: state_store::Index =
+            state_store::read_file(&state.join("state-000003/index.bin")).unwrap();
+        let segments: BTreeSet<String> = std::fs::read_dir(state.join("segments"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            segments,
+            index.segments.iter().cloned().collect(),
+            "{point}: segments no state refers to remain"
+        );
     }
 }

@@ -1,0 +1,412 @@
+//! The fraud-farm rule over the sessions it reads ([`FarmRows`]): many users on one network
+//! and city within hours, on device profiles they came to new. Batch scoring builds the rows
+//! from its table (`device_detectors::fraud_farm`); incremental scoring keeps them between runs
+//! (the farm is the one rule across users, so a run needs every user's sessions of its span).
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use super::table::FxBuild;
+use crate::risk::config::FraudFarm;
+use crate::risk::rules::HOUR_US;
+
+/// The sessions the farm rule reads: each with a device profile, a network and a creation
+/// time, sorted by network, city and time (sessions of one time in the order of their users'
+/// reference ids, as a batch's table holds them), so each network and city is one run of rows.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct FarmRows {
+    pub asn: Vec<i64>,
+    pub city: Vec<u32>,
+    pub time_us: Vec<i64>,
+    pub device: Vec<u32>,
+    /// The user, as a number distinct per user.
+    pub user: Vec<u32>,
+    /// The profile is new to the user: none of their earlier sessions showed it.
+    pub new: Vec<bool>,
+}
+
+impl FarmRows {
+    pub fn len(&self) -> usize {
+        self.time_us.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.time_us.is_empty()
+    }
+    pub fn push(&mut self, asn: i64, city: u32, time_us: i64, device: u32, user: u32, new: bool) {
+        self.asn.push(asn);
+        self.city.push(city);
+        self.time_us.push(time_us);
+        self.device.push(device);
+        self.user.push(user);
+        self.new.push(new);
+    }
+    /// The rows of each network and city.
+    pub fn groups(&self) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for i in 1..=self.len() {
+            if i == self.len() || (self.asn[i], self.city[i]) != (self.asn[i - 1], self.city[i - 1]) {
+                out.push(start..i);
+                start = i;
+            }
+        }
+        out
+    }
+}
+
+/// A window that fired, on one of its rows: how many users came new to the farm's phones, how
+/// many phones, the window's length.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FarmHit {
+    pub index: usize,
+    pub members: usize,
+    pub phones: usize,
+    pub hours: f64,
+}
+
+/// Distinct users per device profile in a sliding window over one network and city.
+#[derive(Default)]
+struct ProfileUsers {
+    /// profile → user → sessions in the window
+    users_on: HashMap<u32, HashMap<u32, u32, FxBuild>, FxBuild>,
+    /// The profiles two or more users in the window used.
+    shared: Vec<u32>,
+    /// (profile, user) pairs in the window.
+    pairs: usize,
+}
+
+impl ProfileUsers {
+    fn clear(&mut self) {
+        self.users_on.clear();
+        self.shared.clear();
+        self.pairs = 0;
+    }
+    fn users(&self, profile: u32) -> usize {
+        self.users_on.get(&profile).map_or(0, HashMap::len)
+    }
+    fn add(&mut self, profile: u32, user: u32) {
+        let users = self.users_on.entry(profile).or_default();
+        let count = users.entry(user).or_insert(0);
+        *count += 1;
+        if *count == 1 {
+            self.pairs += 1;
+            if users.len() == 2 {
+                self.shared.push(profile);
+            }
+        }
+    }
+    fn remove(&mut self, profile: u32, user: u32) {
+        let users = self.users_on.get_mut(&profile).expect("counted when it entered");
+        let count = users.get_mut(&user).expect("counted when it entered");
+        *count -= 1;
+        if *count == 0 {
+            users.remove(&user);
+            self.pairs -= 1;
+            if users.len() == 1 {
+                self.shared.retain(|&p| p != profile);
+            }
+        }
+    }
+}
+
+/// The chance that a Poisson count of mean `mean` is `k` or more.
+pub fn poisson_tail(mean: f64, k: usize) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    // P(X = k), then the terms after it, until they no longer count.
+    let mut term = (-mean).exp();
+    for i in 1..=k {
+        term *= mean / i as f64;
+    }
+    let mut tail = 0.0;
+    let mut i = k;
+    while term > tail * 1e-12 && i < k + 1_000 {
+        tail += term;
+        i += 1;
+        term *= mean / i as f64;
+    }
+    tail.min(1.0)
+}
+
+/// The profiles of a window that more users came to new than its other newcomers would bring
+/// them (see [`fraud_farm`]). The other newcomers are counted without the farm's own phones,
+/// which would hide one another: first without any profile two newcomers share, then with
+/// those found ordinary, until nothing changes.
+fn farm_phones_in(
+    newcomers: &ProfileUsers,
+    usual: &impl Fn(u32) -> (f64, f64),
+    chance: &mut ChanceLimit,
+    out: &mut Vec<u32>,
+) {
+    out.clear();
+    out.extend_from_slice(&newcomers.shared);
+    for _ in 0..4 {
+        let on_farm_phones: usize = out.iter().map(|&p| newcomers.users(p)).sum();
+        let others = newcomers.pairs - on_farm_phones;
+        let before = out.len();
+        out.retain(|&profile| {
+            let (rate, q) = usual(profile);
+            let expected = rate.max(others as f64 * q / (1.0 - q));
+            chance.improbable(expected, newcomers.users(profile))
+        });
+        if out.len() == before {
+            break;
+        }
+    }
+}
+
+/// Whether a Poisson count of a mean reaches `k` with a chance of at most `max_chance`
+/// ([`poisson_tail`]), answered without the tail's series for most means: the chance grows
+/// with the mean, so for each `k` there is a largest mean that passes, found once by bisecting
+/// the tail itself. A mean within a hair of that limit, or beyond where the series is summed
+/// whole, is decided by the tail, so every answer is the tail's.
+struct ChanceLimit {
+    max_chance: f64,
+    /// Per `k`, the largest passing mean (NaN: not computed yet).
+    limits: Vec<f64>,
+}
+
+impl ChanceLimit {
+    fn new(max_chance: f64) -> ChanceLimit {
+        ChanceLimit { max_chance, limits: Vec::new() }
+    }
+
+    fn improbable(&mut self, mean: f64, k: usize) -> bool {
+        if k == 0 || mean > (k + 500) as f64 || !mean.is_finite() {
+            return poisson_tail(mean, k) <= self.max_chance;
+        }
+        let limit = self.limit(k);
+        if mean < limit * (1.0 - 1e-9) {
+            true
+        } else if mean > limit * (1.0 + 1e-9) {
+            false
+        } else {
+            poisson_tail(mean, k) <= self.max_chance
+        }
+    }
+
+    fn limit(&mut self, k: usize) -> f64 {
+        if self.limits.len() <= k {
+            self.limits.resize(k + 1, f64::NAN);
+        }
+        if self.limits[k].is_nan() {
+            let passes = |mean: f64| poisson_tail(mean, k) <= self.max_chance;
+            let (mut lo, mut hi) = (0.0, 1.0);
+            while passes(hi) && hi < (k + 500) as f64 {
+                (lo, hi) = (hi, hi * 2.0);
+            }
+            for _ in 0..200 {
+                let mid = (lo + hi) / 2.0;
+                if mid <= lo || mid >= hi {
+                    break;
+                }
+                if passes(mid) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            self.limits[k] = lo;
+        }
+        self.limits[k]
+    }
+}
+
+/// The newcomers (sessions on a profile new to their user) of one network and city between two
+/// times, per profile: the span around a window that gives each profile its usual share. Both
+/// ends only move forward over the group's rows in time order.
+#[derive(Default)]
+struct Baseline {
+    of: HashMap<u32, usize, FxBuild>,
+    total: usize,
+    /// Profiles with a newcomer in the span.
+    profiles: usize,
+    /// The group's rows in the span: `lo..hi`.
+    lo: usize,
+    hi: usize,
+}
+
+impl Baseline {
+    fn clear(&mut self, group: &Range<usize>) {
+        self.of.clear();
+        (self.total, self.profiles, self.lo, self.hi) = (0, 0, group.start, group.start);
+    }
+    fn of(&self, profile: u32) -> usize {
+        self.of.get(&profile).copied().unwrap_or(0)
+    }
+    /// The time from the span's first session to its last: the data may begin or end within
+    /// `baseline_days`, so the span covers less than its nominal length there.
+    fn spanned_us(&self, rows: &FarmRows) -> i64 {
+        match self.lo < self.hi {
+            true => rows.time_us[self.hi - 1] - rows.time_us[self.lo],
+            false => 0,
+        }
+    }
+    /// Moves the span to the group's rows after `from` and up to `to`.
+    fn cover(&mut self, rows: &FarmRows, group: &Range<usize>, from: i64, to: i64) {
+        while self.hi < group.end && rows.time_us[self.hi] <= to {
+            if rows.new[self.hi] {
+                let n = self.of.entry(rows.device[self.hi]).or_insert(0);
+                self.profiles += usize::from(*n == 0);
+                *n += 1;
+                self.total += 1;
+            }
+            self.hi += 1;
+        }
+        while self.lo < self.hi && rows.time_us[self.lo] <= from {
+            if rows.new[self.lo] {
+                let n = self.of.get_mut(&rows.device[self.lo]).expect("counted when it entered");
+                *n -= 1;
+                self.profiles -= usize::from(*n == 0);
+                self.total -= 1;
+            }
+            self.lo += 1;
+        }
+    }
+}
+
+/// The farm rule over the given groups of `rows` ([`FarmRows::groups`]): many users on one network (ASN) in one GeoIP city within hours, on device profiles they came
+/// to new: sessions sorted by (ASN, city, time), a sliding window per configured length. A
+/// farm's members come to its phones (profiles none of their earlier sessions showed), while
+/// people in a city use their own devices; so a profile is one of a farm's phones when more
+/// users came to it new in the window than the window's other newcomers would bring it (their
+/// number times the profile's share of this network and city's newcomers within
+/// `baseline_days` either side, Poisson) with a chance of at most `max_chance`: a bounded span,
+/// not the whole data, so sessions more than that after a window never change its findings.
+/// Measured against the window's own newcomers, the test holds in a quiet town and a busy
+/// capital, and on the day the data begins, when everyone is new. A window fires when
+/// `min_users` users came new to such profiles, and flags those sessions (not a resident's who
+/// had the phone before).
+pub fn farm_hits(
+    rows: &FarmRows,
+    groups: &[Range<usize>],
+    c: &FraudFarm,
+    evaluate_from_us: i64,
+) -> Vec<FarmHit> {
+    // Groups are independent: split them over the cores, about the same rows to each.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, groups.len().max(1));
+    let total: usize = groups.iter().map(|g| g.len()).sum();
+    let mut chunks: Vec<&[Range<usize>]> = Vec::with_capacity(threads);
+    let (mut start, mut taken) = (0, 0);
+    for (i, g) in groups.iter().enumerate() {
+        taken += g.len();
+        if taken * threads >= total * (chunks.len() + 1) || i + 1 == groups.len() {
+            chunks.push(&groups[start..=i]);
+            start = i + 1;
+        }
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    let mut window = Window {
+                        baseline: Baseline::default(),
+                        newcomers: ProfileUsers::default(),
+                        farm_phones: Vec::new(),
+                        flagged: Vec::new(),
+                        chance: ChanceLimit::new(c.max_chance),
+                    };
+                    let mut hits = Vec::new();
+                    chunk
+                        .iter()
+                        .for_each(|group| window.group_hits(rows, group, c, evaluate_from_us, &mut hits));
+                    hits
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("the farm rule panicked")).collect()
+    })
+}
+
+/// One thread's working state, kept from group to group.
+struct Window {
+    baseline: Baseline,
+    newcomers: ProfileUsers,
+    farm_phones: Vec<u32>,
+    flagged: Vec<bool>,
+    chance: ChanceLimit,
+}
+
+impl Window {
+    fn group_hits(
+        &mut self,
+        rows: &FarmRows,
+        group: &Range<usize>,
+        c: &FraudFarm,
+        evaluate_from_us: i64,
+        hits: &mut Vec<FarmHit>,
+    ) {
+        if group.len() < c.min_users {
+            return;
+        }
+        let Window { baseline, newcomers, farm_phones, flagged, chance } = self;
+        let baseline_us = (c.baseline_days * 24.0 * HOUR_US) as i64;
+        flagged.clear();
+        flagged.resize(group.len(), false);
+        for &hours in &c.window_hours {
+            let window_us = (hours * HOUR_US) as i64;
+            newcomers.clear();
+            baseline.clear(group);
+            let mut left = group.start;
+            for pos in group.clone() {
+                let time = rows.time_us[pos];
+                if rows.new[pos] {
+                    newcomers.add(rows.device[pos], rows.user[pos]);
+                }
+                while left < pos && rows.time_us[left] <= time - window_us {
+                    if rows.new[left] {
+                        newcomers.remove(rows.device[left], rows.user[left]);
+                    }
+                    left += 1;
+                }
+                baseline.cover(
+                    rows,
+                    group,
+                    time.saturating_sub(baseline_us),
+                    time.saturating_add(baseline_us),
+                );
+                // A window flags only its own sessions: one before `evaluate_from_us` flags
+                // none of those asked about. A farm's phones are among the shared profiles, so
+                // with fewer than `min_users` users on those the window cannot fire.
+                if time < evaluate_from_us
+                    || newcomers.shared.iter().map(|&p| newcomers.users(p)).sum::<usize>()
+                        < c.min_users.max(1)
+                {
+                    continue;
+                }
+                let windows_in_baseline =
+                    (baseline.spanned_us(rows).max(window_us) as f64 / window_us as f64).max(1.0);
+                // A profile's newcomers per window around this one, and its share of the
+                // newcomers (one more each, so none is certain). The window's own count too: set
+                // aside, the first days of the data (everyone new) look like farms in small
+                // towns; kept, a farm in a quiet town can make its phone look usual (docs).
+                let usual = |profile: u32| {
+                    let n = baseline.of(profile);
+                    (
+                        n as f64 / windows_in_baseline,
+                        (n + 1) as f64 / (baseline.total + baseline.profiles + 1) as f64,
+                    )
+                };
+                farm_phones_in(newcomers, &usual, chance, farm_phones);
+                let members: usize = farm_phones.iter().map(|&p| newcomers.users(p)).sum();
+                if members < c.min_users {
+                    continue;
+                }
+                for m in left..=pos {
+                    // A resident who had the phone before is not one of the farm's members.
+                    if !rows.new[m]
+                        || !farm_phones.contains(&rows.device[m])
+                        || std::mem::replace(&mut flagged[m - group.start], true)
+                    {
+                        continue;
+                    }
+                    hits.push(FarmHit { index: m, members, phones: farm_phones.len(), hours });
+                }
+            }
+        }
+    }
+}
