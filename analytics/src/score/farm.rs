@@ -28,11 +28,30 @@ pub struct FarmRows {
 }
 
 impl FarmRows {
+    pub fn with_capacity(n: usize) -> FarmRows {
+        FarmRows {
+            asn: Vec::with_capacity(n),
+            city: Vec::with_capacity(n),
+            time_us: Vec::with_capacity(n),
+            device: Vec::with_capacity(n),
+            user: Vec::with_capacity(n),
+            new: Vec::with_capacity(n),
+        }
+    }
     pub fn len(&self) -> usize {
         self.time_us.len()
     }
     pub fn is_empty(&self) -> bool {
         self.time_us.is_empty()
+    }
+    /// Appends rows `range` of `other`.
+    pub fn extend_from(&mut self, other: &FarmRows, range: Range<usize>) {
+        self.asn.extend_from_slice(&other.asn[range.clone()]);
+        self.city.extend_from_slice(&other.city[range.clone()]);
+        self.time_us.extend_from_slice(&other.time_us[range.clone()]);
+        self.device.extend_from_slice(&other.device[range.clone()]);
+        self.user.extend_from_slice(&other.user[range.clone()]);
+        self.new.extend_from_slice(&other.new[range]);
     }
     pub fn push(&mut self, asn: i64, city: u32, time_us: i64, device: u32, user: u32, new: bool) {
         self.asn.push(asn);
@@ -56,6 +75,20 @@ impl FarmRows {
     }
 }
 
+/// The first of `0..n` for which `before` is false (`before` holds for a prefix).
+pub fn partition_point(n: usize, before: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if before(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
 /// A window that fired, on one of its rows: how many users came new to the farm's phones, how
 /// many phones, the window's length.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,6 +108,8 @@ struct ProfileUsers {
     shared: Vec<u32>,
     /// (profile, user) pairs in the window.
     pairs: usize,
+    /// Users on the shared profiles, counted once per profile.
+    shared_users: usize,
 }
 
 impl ProfileUsers {
@@ -82,6 +117,7 @@ impl ProfileUsers {
         self.users_on.clear();
         self.shared.clear();
         self.pairs = 0;
+        self.shared_users = 0;
     }
     fn users(&self, profile: u32) -> usize {
         self.users_on.get(&profile).map_or(0, HashMap::len)
@@ -92,8 +128,13 @@ impl ProfileUsers {
         *count += 1;
         if *count == 1 {
             self.pairs += 1;
-            if users.len() == 2 {
-                self.shared.push(profile);
+            match users.len() {
+                2 => {
+                    self.shared.push(profile);
+                    self.shared_users += 2;
+                }
+                n if n > 2 => self.shared_users += 1,
+                _ => {}
             }
         }
     }
@@ -104,8 +145,13 @@ impl ProfileUsers {
         if *count == 0 {
             users.remove(&user);
             self.pairs -= 1;
-            if users.len() == 1 {
-                self.shared.retain(|&p| p != profile);
+            match users.len() {
+                1 => {
+                    self.shared.retain(|&p| p != profile);
+                    self.shared_users -= 2;
+                }
+                n if n > 1 => self.shared_users -= 1,
+                _ => {}
             }
         }
     }
@@ -234,6 +280,11 @@ impl Baseline {
         self.of.clear();
         (self.total, self.profiles, self.lo, self.hi) = (0, 0, group.start, group.start);
     }
+    /// Starts the span at a row: the rows before it are out of every span asked for.
+    fn start_at(&mut self, row: usize) {
+        debug_assert!(self.total == 0 && self.lo == self.hi && self.lo <= row);
+        (self.lo, self.hi) = (row, row);
+    }
     fn of(&self, profile: u32) -> usize {
         self.of.get(&profile).copied().unwrap_or(0)
     }
@@ -350,9 +401,20 @@ impl Window {
         for &hours in &c.window_hours {
             let window_us = (hours * HOUR_US) as i64;
             newcomers.clear();
+            // Sessions before the window of the first position evaluated count for nothing
+            // asked about: start there, the baseline just before its span.
+            let first = group.start
+                + rows.time_us[group.clone()]
+                    .partition_point(|&t| t < evaluate_from_us.saturating_sub(window_us));
+            let evaluated =
+                group.start + rows.time_us[group.clone()].partition_point(|&t| t < evaluate_from_us);
+            let before_span = evaluated.min(group.end.saturating_sub(1)).max(group.start);
+            let span_start = rows.time_us[before_span].saturating_sub(baseline_us);
             baseline.clear(group);
-            let mut left = group.start;
-            for pos in group.clone() {
+            baseline
+                .start_at(group.start + rows.time_us[group.clone()].partition_point(|&t| t <= span_start));
+            let mut left = first;
+            for pos in first..group.end {
                 let time = rows.time_us[pos];
                 if rows.new[pos] {
                     newcomers.add(rows.device[pos], rows.user[pos]);
@@ -372,10 +434,7 @@ impl Window {
                 // A window flags only its own sessions: one before `evaluate_from_us` flags
                 // none of those asked about. A farm's phones are among the shared profiles, so
                 // with fewer than `min_users` users on those the window cannot fire.
-                if time < evaluate_from_us
-                    || newcomers.shared.iter().map(|&p| newcomers.users(p)).sum::<usize>()
-                        < c.min_users.max(1)
-                {
+                if time < evaluate_from_us || newcomers.shared_users < c.min_users.max(1) {
                     continue;
                 }
                 let windows_in_baseline =

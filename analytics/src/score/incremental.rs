@@ -318,8 +318,9 @@ pub fn run(
                     rebuild_hint(dir)
                 );
             }
-            let index: Index = read_file(&folder.join("index.bin"))?;
-            let farm = FarmTable::read(&folder.join("farm.bin"))?;
+            let damaged = || format!("the state in {} cannot be read: {}", dir.display(), rebuild_hint(dir));
+            let index: Index = read_file(&folder.join("index.bin")).with_context(damaged)?;
+            let farm = FarmTable::read(&folder.join("farm.bin")).with_context(damaged)?;
             (header, index, farm)
         }
         None => (
@@ -350,14 +351,6 @@ pub fn run(
     else {
         return Ok(IncrementalSummary { seconds: started.elapsed().as_secs_f64(), ..Default::default() });
     };
-    let too_late = fresh.created_us.iter().filter(|&&t| t != i64::MIN && t < header.accept_from_us).count();
-    if too_late > 0 {
-        bail!(
-            "{too_late} of the new sessions were created before {} (the latest session scored so far less --late-days): answers that are final would change, so nothing was scored; score them with a larger --late-days from the start, or {}",
-            when(header.accept_from_us),
-            rebuild_hint(dir)
-        );
-    }
     let anonymous = (0..fresh.len())
         .filter(|&r| fresh.reference.get(r).is_none() && fresh.session_id(r).is_none())
         .count();
@@ -368,7 +361,6 @@ pub fn run(
     }
     let latest_us =
         fresh.created_us.iter().copied().filter(|&t| t != i64::MIN).fold(header.latest_us, i64::max);
-    let new_sessions = fresh.len();
     // The first run takes the sessions' own dictionaries, so their table is the run's table.
     let first_run = current.is_none();
 
@@ -389,9 +381,26 @@ pub fn run(
             true => Vec::new(),
             false => user.clone().map(|row| fresh.stored_row(row, &mut dictionaries)).collect(),
         };
+        let mut new_rows: Vec<super::table::StoredRow> = new_rows;
         let found = key.as_deref().and_then(|k| index.find(k));
         let (user, record) = match found {
-            Some(i) => (index.entries[i].user, reader.read(&index, &index.entries[i])?),
+            Some(i) => {
+                let mut record = reader.read(&index, &index.entries[i])?;
+                // A session sent again (an export's day rewritten, a session fetched again): the
+                // same is not new; a changed one replaces the one kept.
+                new_rows.retain(|row| {
+                    let Some(at) = record.rows.iter().position(|kept| row.id.is_some() && kept.id == row.id)
+                    else {
+                        return true;
+                    };
+                    if format!("{:?}", record.rows[at]) == format!("{row:?}") {
+                        return false;
+                    }
+                    record.rows.remove(at);
+                    true
+                });
+                (index.entries[i].user, record)
+            }
             None => {
                 next_user += 1;
                 (
@@ -404,10 +413,37 @@ pub fn run(
         at_entry.push(found);
     }
     let dictionary_values: [Vec<String>; INTERNED.len()] = dictionaries.each_ref().map(|d| d.values.clone());
+    let new_sessions = match first_run {
+        true => fresh.len(),
+        false => loaded.iter().map(|l| l.new_rows.len()).sum(),
+    };
+    let too_late = loaded
+        .iter()
+        .flat_map(|l| &l.new_rows)
+        .filter(|r| r.created_us != i64::MIN && r.created_us < header.accept_from_us)
+        .count();
+    if too_late > 0 {
+        bail!(
+            "{too_late} of the new sessions were created before {} (the latest session scored so far less --late-days), new or changed: answers that are final would change, so nothing was scored; score them with a larger --late-days from the start, or {}",
+            when(header.accept_from_us),
+            rebuild_hint(dir)
+        );
+    }
 
     let settle_us = micros_of_hours(config.settle_hours());
     let emit_from = back(header.accept_from_us, settle_us);
     let farm_from = back(emit_from, micros_of_hours(config.farm_replay_hours()));
+    // Where the times stand after this run.
+    let accept_from = header.accept_from_us.max(back(latest_us, micros_of_hours(options.late_days * 24.0)));
+    let next_emit_from = back(accept_from, settle_us);
+    let next_replay_from = back(next_emit_from, micros_of_hours(config.replay_hours()));
+    let next_farm_from = back(next_emit_from, micros_of_hours(config.farm_replay_hours()));
+    let run = header.run + 1;
+    let staging = dir.join(format!(".staging-{run}"));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
+    }
+    std::fs::create_dir_all(&staging)?;
 
     step("running the farm rule over the networks the new sessions are on");
     let (t0, owner0) = match first_run {
@@ -449,56 +485,53 @@ pub fn run(
     let mut touched_groups: HashSet<(i64, u32)> = HashSet::new();
     let mut removed: HashMap<(u32, i64, u32, bool), Vec<u64>> = HashMap::new();
     let old = std::mem::take(&mut farm);
-    let (mut merged, mut merged_hits) =
-        (FarmRows::default(), Vec::with_capacity(old.rows.len() + added.len()));
-    let mut pending: Vec<(usize, usize)> = Vec::new(); // (merged row, owner) of the added rows
+    let capacity = old.rows.len() + added.len();
+    let (mut merged, mut merged_hits) = (FarmRows::with_capacity(capacity), Vec::with_capacity(capacity));
+    let mut pending: Vec<(usize, usize)> = Vec::new(); // (merged row, table row) of the added rows
     {
         let rows = &old.rows;
-        let mut next_added = added.iter().peekable();
-        let push_added = |merged: &mut FarmRows,
-                          hits: &mut Vec<u64>,
-                          pending: &mut Vec<(usize, usize)>,
-                          r: usize,
-                          owner: usize| {
-            pending.push((merged.len(), r));
-            let user = loaded.get(owner).map_or(u32::MAX, |l| l.user);
-            merged.push(t0.asn[r], t0.city.codes[r], t0.created_us[r], t0.device.codes[r], user, new0[r]);
-            hits.push(0);
+        // The loaded users' rows leave; each added row goes before the first row that sorts
+        // after it (by network, city, time, then as a batch's table orders users). Between
+        // those places the rows are copied a run at a time.
+        let leaving: Vec<usize> = (0..rows.len()).filter(|&i| is_loaded[rows.user[i] as usize]).collect();
+        let place = |&(r, owner): &(usize, usize)| -> usize {
+            let theirs = (t0.asn[r], t0.city.codes[r], t0.created_us[r]);
+            let tie = tie_order(loaded.get(owner).and_then(|l| l.key.as_deref()));
+            crate::score::farm::partition_point(rows.len(), |i| {
+                let here = (rows.asn[i], rows.city[i], rows.time_us[i]);
+                here < theirs || (here == theirs && tie_order(key_of_user(rows.user[i])) < tie)
+            })
         };
-        for i in 0..rows.len() {
-            if is_loaded[rows.user[i] as usize] {
+        let places: Vec<usize> = added.iter().map(place).collect();
+        let (mut cursor, mut next_leaving, mut next_added) = (0, 0, 0);
+        loop {
+            let stop = leaving
+                .get(next_leaving)
+                .copied()
+                .unwrap_or(rows.len())
+                .min(places.get(next_added).copied().unwrap_or(rows.len()));
+            merged.extend_from(rows, cursor..stop);
+            merged_hits.extend_from_slice(&old.hits[cursor..stop]);
+            cursor = stop;
+            if places.get(next_added) == Some(&cursor) {
+                let (r, owner) = added[next_added];
+                pending.push((merged.len(), r));
+                let user = loaded.get(owner).map_or(u32::MAX, |l| l.user);
+                merged.push(t0.asn[r], t0.city.codes[r], t0.created_us[r], t0.device.codes[r], user, new0[r]);
+                merged_hits.push(0);
+                next_added += 1;
+            } else if leaving.get(next_leaving) == Some(&cursor) {
+                let i = cursor;
                 touched_groups.insert((rows.asn[i], rows.city[i]));
                 removed
                     .entry((rows.user[i], rows.time_us[i], rows.device[i], rows.new[i]))
                     .or_default()
                     .push(old.hits[i]);
-                continue;
+                next_leaving += 1;
+                cursor += 1;
+            } else {
+                break;
             }
-            let here = (rows.asn[i], rows.city[i], rows.time_us[i]);
-            while let Some(&&(r, owner)) = next_added.peek() {
-                let theirs = (t0.asn[r], t0.city.codes[r], t0.created_us[r]);
-                let before = theirs < here
-                    || (theirs == here
-                        && tie_order(loaded.get(owner).and_then(|l| l.key.as_deref()))
-                            < tie_order(key_of_user(rows.user[i])));
-                if !before {
-                    break;
-                }
-                push_added(&mut merged, &mut merged_hits, &mut pending, r, owner);
-                next_added.next();
-            }
-            merged.push(
-                rows.asn[i],
-                rows.city[i],
-                rows.time_us[i],
-                rows.device[i],
-                rows.user[i],
-                rows.new[i],
-            );
-            merged_hits.push(old.hits[i]);
-        }
-        for &(r, owner) in next_added {
-            push_added(&mut merged, &mut merged_hits, &mut pending, r, owner);
         }
     }
     drop(old);
@@ -565,6 +598,19 @@ pub fn run(
         is_loaded[user as usize] = true;
     }
 
+    // The farm's findings on the loaded users' sessions; then the farm's rows are final, and
+    // are written while the users' sessions are replayed.
+    let mut farm_rows_of: HashMap<(u32, i64, u32), u64> = HashMap::new();
+    for (i, &word) in merged_hits.iter().enumerate() {
+        if word != 0 && is_loaded[merged.user[i] as usize] {
+            farm_rows_of.insert((merged.user[i], merged.time_us[i], merged.device[i]), word);
+        }
+    }
+    let farm_path = staging.join("farm.bin");
+    let farm_writer = std::thread::spawn(move || {
+        FarmTable { rows: merged, hits: merged_hits }.write(&farm_path, next_farm_from)
+    });
+
     step("replaying the users' sessions");
     let (t, owner) = match more_users {
         true => {
@@ -576,13 +622,6 @@ pub fn run(
     let per_user: Vec<&str> =
         DETECTORS.iter().map(|(code, _)| *code).filter(|&code| code != detector::FRAUD_FARM).collect();
     let mut findings = detect_only(&t, config, &per_user);
-    // The farm's findings on these users' sessions, from the farm's rows.
-    let mut farm_rows_of: HashMap<(u32, i64, u32), u64> = HashMap::new();
-    for (i, &word) in merged_hits.iter().enumerate() {
-        if word != 0 && is_loaded[merged.user[i] as usize] {
-            farm_rows_of.insert((merged.user[i], merged.time_us[i], merged.device[i]), word);
-        }
-    }
     for (u, range) in t.users.iter().enumerate() {
         let Some(l) = loaded.get(owner[u]) else { continue };
         for row in range.clone() {
@@ -598,10 +637,6 @@ pub fn run(
     let scored = score_rows(&t, &findings, config);
 
     step("finding the answers that changed");
-    let accept_from = header.accept_from_us.max(back(latest_us, micros_of_hours(options.late_days * 24.0)));
-    let next_emit_from = back(accept_from, settle_us);
-    let next_replay_from = back(next_emit_from, micros_of_hours(config.replay_hours()));
-    let next_farm_from = back(next_emit_from, micros_of_hours(config.farm_replay_hours()));
     // Which table rows are new: the loaded users' new sessions, by session id and time.
     let mut is_new_row = vec![first_run; t.len()];
     if !first_run {
@@ -657,7 +692,6 @@ pub fn run(
     }
 
     step("carrying the users' rules forward");
-    let run = header.run + 1;
     let segment_name = format!("{run:06}.seg");
     let mut segment = SegmentWriter::create(dir, &segment_name)?;
     let segment_number = index.segments.len() as u32;
@@ -706,9 +740,6 @@ pub fn run(
     kill_point("segment-written");
     compact_if_sparse(dir, &mut index, &mut reader, run)?;
 
-    // The farm's rows still within its span.
-    let farm = FarmTable { rows: merged, hits: merged_hits };
-
     step("writing");
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let run_name = format!("run={run:06}");
@@ -741,16 +772,10 @@ pub fn run(
         next_user,
         consumed,
     };
-    let staging = dir.join(format!(".staging-{run}"));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging)?;
-    }
-    std::fs::create_dir_all(&staging)?;
     let mut state_bytes = write_file(&staging.join("state.bin"), &header)?;
     state_bytes += write_file(&staging.join("index.bin"), &index)?;
-    let (farm_bytes, farm_sessions) = farm.write(&staging.join("farm.bin"), next_farm_from)?;
+    let (farm_bytes, farm_sessions) = farm_writer.join().expect("the farm table's writer panicked")?;
     state_bytes += farm_bytes;
-    drop(farm);
     state_bytes += index.live_bytes();
     let mut manifest = std::fs::File::create(staging.join("manifest.json"))?;
     writeln!(

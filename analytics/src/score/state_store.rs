@@ -120,38 +120,19 @@ pub struct FarmTable {
 }
 
 /// The first bytes of `farm.bin`.
-const FARM_MAGIC: &[u8; 8] = b"FSFARM01";
+const FARM_MAGIC: &[u8; 8] = if cfg!(target_endian = "little") { b"FSFARMle" } else { b"FSFARMbe" };
 
-/// Writes the values of a column as little-endian bytes, a million at a time.
-fn write_column<T: Copy, const N: usize>(
-    w: &mut impl Write,
-    values: &[T],
-    bytes: impl Fn(T) -> [u8; N],
-) -> Result<()> {
-    let mut buffer = Vec::with_capacity(N << 20);
-    for chunk in values.chunks(1 << 20) {
-        buffer.clear();
-        chunk.iter().for_each(|&v| buffer.extend_from_slice(&bytes(v)));
-        w.write_all(&buffer)?;
-    }
+/// Writes a column of numbers as the bytes they are in memory (little-endian on every machine
+/// this runs on: [`FarmTable::read`] refuses a file of the other order).
+fn write_column<T: bytemuck::Pod>(w: &mut impl Write, values: &[T]) -> Result<()> {
+    w.write_all(bytemuck::cast_slice(values))?;
     Ok(())
 }
 
-/// Reads `n` values of a column written by [`write_column`].
-fn read_column<T, const N: usize>(
-    r: &mut impl Read,
-    n: usize,
-    value: impl Fn([u8; N]) -> T,
-) -> Result<Vec<T>> {
-    let mut out = Vec::with_capacity(n);
-    let mut buffer = vec![0u8; N << 20];
-    let mut left = n;
-    while left > 0 {
-        let take = left.min(1 << 20);
-        r.read_exact(&mut buffer[..take * N])?;
-        out.extend(buffer[..take * N].chunks_exact(N).map(|b| value(b.try_into().expect("N bytes"))));
-        left -= take;
-    }
+/// Reads `n` numbers written by [`write_column`] straight into their column.
+fn read_column<T: bytemuck::Pod>(r: &mut impl Read, n: usize) -> Result<Vec<T>> {
+    let mut out = vec![T::zeroed(); n];
+    r.read_exact(bytemuck::cast_slice_mut(&mut out))?;
     Ok(out)
 }
 
@@ -180,20 +161,33 @@ impl FarmTable {
             w.write_all(&(g.len() as u64).to_le_bytes())?;
         }
         for g in &kept {
-            write_column(&mut w, &rows.time_us[g.clone()], i64::to_le_bytes)?;
+            write_column(&mut w, &rows.time_us[g.clone()])?;
         }
         for g in &kept {
-            write_column(&mut w, &rows.device[g.clone()], u32::to_le_bytes)?;
+            write_column(&mut w, &rows.device[g.clone()])?;
         }
         for g in &kept {
-            write_column(&mut w, &rows.user[g.clone()], u32::to_le_bytes)?;
+            write_column(&mut w, &rows.user[g.clone()])?;
         }
         for g in &kept {
-            write_column(&mut w, &rows.new[g.clone()], |b| [u8::from(b)])?;
+            let flags: Vec<u8> = rows.new[g.clone()].iter().map(|&b| u8::from(b)).collect();
+            write_column(&mut w, &flags)?;
         }
+        // Findings are few: their rows' positions and numbers.
+        let mut found: Vec<(u64, u64)> = Vec::new();
+        let mut position = 0u64;
         for g in &kept {
-            write_column(&mut w, &self.hits[g.clone()], u64::to_le_bytes)?;
+            for i in g.clone() {
+                if self.hits[i] != 0 {
+                    found.push((position, self.hits[i]));
+                }
+                position += 1;
+            }
         }
+        w.write_all(&(found.len() as u64).to_le_bytes())?;
+        let (positions, words): (Vec<u64>, Vec<u64>) = found.into_iter().unzip();
+        write_column(&mut w, &positions)?;
+        write_column(&mut w, &words)?;
         w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         Ok((std::fs::metadata(path)?.len(), n))
     }
@@ -203,7 +197,11 @@ impl FarmTable {
         let mut r = BufReader::with_capacity(1 << 20, file);
         let mut word = [0u8; 8];
         r.read_exact(&mut word)?;
-        anyhow::ensure!(&word == FARM_MAGIC, "{} is not a farm table", path.display());
+        anyhow::ensure!(
+            &word == FARM_MAGIC,
+            "{} is not a farm table of this build (another format, or another byte order)",
+            path.display()
+        );
         let mut u64_of = |r: &mut BufReader<File>| -> Result<u64> {
             r.read_exact(&mut word)?;
             Ok(u64::from_le_bytes(word))
@@ -226,11 +224,17 @@ impl FarmTable {
             path.display(),
             asn.len()
         );
-        let time_us = read_column(&mut r, n, i64::from_le_bytes)?;
-        let device = read_column(&mut r, n, u32::from_le_bytes)?;
-        let user = read_column(&mut r, n, u32::from_le_bytes)?;
-        let new = read_column(&mut r, n, |[b]: [u8; 1]| b != 0)?;
-        let hits = read_column(&mut r, n, u64::from_le_bytes)?;
+        let time_us = read_column::<i64>(&mut r, n)?;
+        let device = read_column::<u32>(&mut r, n)?;
+        let user = read_column::<u32>(&mut r, n)?;
+        let new = read_column::<u8>(&mut r, n)?.into_iter().map(|b| b != 0).collect();
+        let found = u64_of(&mut r)? as usize;
+        let positions = read_column::<u64>(&mut r, found)?;
+        let words = read_column::<u64>(&mut r, found)?;
+        let mut hits = vec![0u64; n];
+        for (&at, &word) in positions.iter().zip(&words) {
+            *hits.get_mut(at as usize).context("a finding of the farm table is past its rows")? = word;
+        }
         Ok(FarmTable { rows: FarmRows { asn, city, time_us, device, user, new }, hits })
     }
 }

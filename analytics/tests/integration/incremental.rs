@@ -58,7 +58,7 @@ type Answers = (BTreeMap<String, ScoreRow>, Vec<(String, String, String)>);
 
 /// The answers of an incremental output: each session's row of the latest run that wrote it,
 /// and that run's findings of it (session id, detector, summary), sorted.
-fn latest(out: &Path) -> Answers {
+fn latest_answers(out: &Path) -> Answers {
     let runs = |dataset: &str| -> Vec<(u32, PathBuf)> {
         let mut runs: Vec<(u32, PathBuf)> = std::fs::read_dir(out.join(dataset))
             .unwrap()
@@ -127,7 +127,7 @@ fn incremental_answers(
             let (input, whole) = (dir.join("so-far.ndjson"), dir.join(format!("batch-{}", k + 1)));
             std::fs::write(&input, &so_far).unwrap();
             run(&Source::of(&input).unwrap(), &whole, config, &ScoreOptions::default(), |_| {}).unwrap();
-            let (scores, findings) = latest(&out);
+            let (scores, findings) = latest_answers(&out);
             assert!(
                 scores == score_rows_in(&whole.join("scores")),
                 "after run {}: the answers are not the batch's",
@@ -140,7 +140,7 @@ fn incremental_answers(
             );
         }
     }
-    latest(&out)
+    latest_answers(&out)
 }
 
 #[test]
@@ -265,6 +265,50 @@ fn a_session_too_late_is_refused_and_an_input_scored_twice_is_not() {
     assert_eq!(go(&second).unwrap().run, 2);
 }
 
+#[test]
+fn a_session_sent_again_is_skipped_unchanged_and_replaces_the_kept_one_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = generate(&sixty_days(9), &dir.path().join("corpus"), 2, |_| {}).unwrap();
+    let text = std::fs::read_to_string(&corpus.sessions_path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let parts = split(&lines, 2, None);
+    // The second part's two latest sessions sent again: one as it was, one now a bot.
+    let mut latest: Vec<&str> = parts[1].lines().collect();
+    latest.sort_by_key(|l| created_ms(l));
+    let (same, changed) = (latest[latest.len() - 1], latest[latest.len() - 2]);
+    assert!(changed.contains("\"isBot\":false"));
+    let bot = changed.replacen("\"isBot\":false", "\"isBot\":true", 1);
+    let (state, out) = (dir.path().join("state"), dir.path().join("out"));
+    let config = ScoreConfig::default();
+    let options = IncrementalOptions::default();
+    let go = |name: &str, content: String| {
+        let input = dir.path().join(name);
+        std::fs::write(&input, content).unwrap();
+        incremental::run(&Source::of(&input).unwrap(), &out, &state, &config, &options, |_| {}).unwrap()
+    };
+    go("first.ndjson", parts[0].clone());
+    go("second.ndjson", parts[1].clone());
+    let again = go("again.ndjson", format!("{same}\n{bot}\n"));
+    assert_eq!((again.run, again.new_sessions), (3, 1), "only the changed session is new");
+    // The batch over the sessions as they are now.
+    let now: String =
+        text.lines().map(|l| if l == changed { bot.as_str() } else { l }).flat_map(|l| [l, "\n"]).collect();
+    let (input, whole) = (dir.path().join("now.ndjson"), dir.path().join("whole"));
+    std::fs::write(&input, now).unwrap();
+    run(&Source::of(&input).unwrap(), &whole, &config, &ScoreOptions::default(), |_| {}).unwrap();
+    let (scores, findings) = latest_answers(&out);
+    assert!(
+        scores == score_rows_in(&whole.join("scores")),
+        "the answers are not the batch's over the sessions as they are"
+    );
+    assert!(findings == finding_rows(&whole));
+    let id = |line: &str| line[7..line.find("\",").unwrap()].to_owned();
+    assert!(
+        scores[&id(changed)].3.iter().any(|r| r.0 == "bot_device"),
+        "the changed session's answer is the new one"
+    );
+}
+
 /// Runs the binary's incremental score, killed at `kill_at` when given.
 fn score_binary(input: &Path, out: &Path, state: &Path, kill_at: Option<&str>) -> std::process::ExitStatus {
     let mut command = Command::new(env!("CARGO_BIN_EXE_facesign-analytics"));
@@ -313,7 +357,7 @@ fn a_run_killed_at_any_point_and_rerun_gives_the_uninterrupted_result() {
     for input in &inputs {
         assert!(score_binary(input, &clean.join("out"), &clean.join("state"), None).success());
     }
-    let expected = latest(&clean.join("out"));
+    let expected = latest_answers(&clean.join("out"));
     let base = dir.path().join("base");
     assert!(score_binary(&inputs[0], &base.join("out"), &base.join("state"), None).success());
     for point in [
@@ -335,7 +379,7 @@ fn a_run_killed_at_any_point_and_rerun_gives_the_uninterrupted_result() {
         );
         assert!(score_binary(&inputs[2], &out, &state, None).success());
         assert!(
-            latest(&out) == expected,
+            latest_answers(&out) == expected,
             "killed at {point} and rerun: the answers differ from an uninterrupted run's"
         );
         // Nothing a killed run left behind remains.
