@@ -28,14 +28,14 @@ table = pa.concat_tables(tables)
 order = pc.sort_indices(table, sort_keys=[("created_at", "ascending"), ("session_id", "ascending")])
 table = table.take(order)
 cut = table.num_rows - n
-for out, part in ((base, table.slice(0, cut)), (new, table.slice(cut))):
+for name, out, part in (("base", base, table.slice(0, cut)), ("new", new, table.slice(cut))):
     # Each day's rows of this part, to its partition.
     dates = pc.strftime(part.column("created_at"), format="%Y-%m-%d")
     for day in last:
         rows = part.filter(pc.equal(dates, day.split("=", 1)[1]))
         if rows.num_rows:
             os.makedirs(os.path.join(out, "sessions", day), exist_ok=True)
-            pq.write_table(rows, os.path.join(out, "sessions", day, "part-held-out-00001.parquet"), compression="zstd")
+            pq.write_table(rows, os.path.join(out, "sessions", day, f"part-{name}-00001.parquet"), compression="zstd")
 for day in days:
     if day in last:
         continue

@@ -38,14 +38,18 @@ pub fn impossible_travel(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<F
             if !t.located(row) || t.created_us[row] == i64::MIN {
                 continue;
             }
-            let (from, from_id) = match previous.replace(row) {
-                Some(from) => (located(t, from), t.session_id(from)),
-                None => match carried {
-                    Some(c) => (c.located(t), c.session_id.as_deref()),
-                    None => continue,
-                },
+            let previous_row = previous.replace(row);
+            let from = match (previous_row, carried) {
+                (Some(from), _) => located(t, from),
+                (None, Some(c)) => c.located(t),
+                (None, None) => continue,
             };
             let Some(f) = travel_finding(&from, &located(t, row), c) else { continue };
+            // The id only for a finding: ids are kept in read order, each lookup a cache miss.
+            let from_id = match previous_row {
+                Some(from) => t.session_id(from),
+                None => carried.and_then(|c| c.session_id.as_deref()),
+            };
             out.push(Finding {
                 row,
                 detector: detector::IMPOSSIBLE_TRAVEL,

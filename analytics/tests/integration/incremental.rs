@@ -320,6 +320,10 @@ fn score_binary(input: &Path, out: &Path, state: &Path, kill_at: Option<&str>) -
         .arg("--state")
         .arg(state);
     command.env_remove("FACESIGN_SCORE_KILL_AT");
+    // An aborted process may leave a core file in its folder: the run's, not the checkout.
+    let folder = state.parent().unwrap();
+    std::fs::create_dir_all(folder).unwrap();
+    command.current_dir(folder);
     if let Some(point) = kill_at {
         command.env("FACESIGN_SCORE_KILL_AT", point);
     }
