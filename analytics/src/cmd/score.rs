@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use facesign_analytics::connect::Target;
 use facesign_analytics::ndjson::{self, LineOptions};
 use facesign_analytics::risk::config::{ScoreConfig, DEFAULT_TOML};
-use facesign_analytics::score::incremental::{self, IncrementalOptions, IncrementalSummary};
+use facesign_analytics::score::incremental::{self, Incoming, IncrementalOptions, IncrementalSummary};
 use facesign_analytics::score::{self, input::Source};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -18,8 +19,16 @@ use indicatif::{ProgressBar, ProgressStyle};
 #[derive(clap::Args)]
 pub struct Args {
     /// An export's folder (or its sessions/ folder), or an NDJSON file of sessions.
-    #[arg(long, required_unless_present = "print_config")]
+    #[arg(long, required_unless_present_any = ["print_config", "dsn"], conflicts_with = "dsn")]
     pub input: Option<PathBuf>,
+    /// With --state: read the sessions straight from PostgreSQL (libpq connection string or
+    /// URL, else the PG* variables), through the facesign extension: the first run every row
+    /// of --table, later runs the rows updated since.
+    #[arg(long, requires = "state", num_args = 0..=1, default_missing_value = "")]
+    pub dsn: Option<String>,
+    /// With --dsn: the sessions table.
+    #[arg(long, default_value = "sessions", requires = "dsn")]
+    pub table: String,
     /// Folder to write scores/ and findings/ into (each replaced whole).
     #[arg(long, required_unless_present = "print_config")]
     pub out: Option<PathBuf>,
@@ -35,9 +44,10 @@ pub struct Args {
     /// Write only findings/, not scores/.
     #[arg(long)]
     pub no_scores: bool,
-    /// Score incrementally, keeping state in this folder: the first run scores --input whole
-    /// and writes the state; each later run scores only the sessions --input holds that are
-    /// new (an NDJSON file not scored yet, an export's files not read yet) and writes them, and
+    /// Score incrementally, keeping state in this folder: the first run scores --input (or
+    /// --dsn's table) whole and writes the state; each later run scores only the sessions that
+    /// are new (an NDJSON file not scored yet, an export's files not read yet, the table's rows
+    /// updated since) and writes them, and
     /// the earlier sessions whose answers they change, to OUT/scores/run=N/ and
     /// OUT/findings/run=N/. A session's answer is its row of the latest run (docs/analytics.md).
     #[arg(long, value_name = "DIR", conflicts_with_all = ["detectors", "no_scores"])]
@@ -53,23 +63,34 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let Args { input, out, config, print_config, detectors, no_scores, state, late_days, lines } = args;
+    let Args { input, out, config, print_config, detectors, no_scores, state, late_days, dsn, table, lines } =
+        args;
     if print_config {
         print!("{DEFAULT_TOML}");
         return Ok(ExitCode::SUCCESS);
     }
-    let (input, out) = (input.expect("clap requires it"), out.expect("clap requires it"));
+    let out = out.expect("clap requires it");
     let config = match config {
         Some(path) => ScoreConfig::from_file(&path)?,
         None => ScoreConfig::default(),
     };
-    let source = Source::of(&input)?;
     let bar =
         ProgressBar::new_spinner().with_style(ProgressStyle::with_template("{spinner} {msg}  {elapsed}")?);
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     if let Some(state) = state {
         let options = IncrementalOptions { late_days, lines };
-        let summary = incremental::run(&source, &out, &state, &config, &options, |step| {
+        let (target, source);
+        let incoming = match dsn {
+            Some(dsn) => {
+                target = Target::resolve(Some(dsn.as_str()).filter(|d| !d.is_empty()))?;
+                Incoming::Database { target: &target, table: &table }
+            }
+            None => {
+                source = Source::of(&input.expect("clap requires it"))?;
+                Incoming::Files(&source)
+            }
+        };
+        let summary = incremental::run_from(&incoming, &out, &state, &config, &options, |step| {
             bar.set_message(step.to_owned())
         })?;
         bar.finish_and_clear();
@@ -77,6 +98,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ndjson::print_refused(&summary.rejected);
         return Ok(ExitCode::SUCCESS);
     }
+    let source = Source::of(&input.expect("clap requires it"))?;
     let mut options = score::ScoreOptions { write_scores: !no_scores, lines, ..Default::default() };
     if !detectors.is_empty() {
         options.detectors.retain(|code| detectors.iter().any(|d| d == code));

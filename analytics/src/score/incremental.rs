@@ -181,6 +181,8 @@ struct NewSessions {
     /// Keys of the inputs they came from (recorded in the state once scored).
     keys: Vec<String>,
     refused: Vec<(u64, String)>,
+    /// From a database: the latest `updated_at` read.
+    watermark: Option<String>,
 }
 
 /// The new sessions; `None` when every input was already scored.
@@ -211,7 +213,12 @@ fn new_sessions(
             if lines.strict && !read.refused.is_empty() {
                 return Err(crate::ndjson::StrictRefusal(read.refused).into());
             }
-            Ok(Some(NewSessions { table: read.table, keys: vec![key], refused: read.refused }))
+            Ok(Some(NewSessions {
+                table: read.table,
+                keys: vec![key],
+                refused: read.refused,
+                watermark: None,
+            }))
         }
         Source::Parquet(root) => {
             let mut files = Vec::new();
@@ -228,9 +235,66 @@ fn new_sessions(
                 return Ok(None);
             }
             let read = input::read_parquet(&files, &columns())?;
-            Ok(Some(NewSessions { table: read.table, keys, refused: Vec::new() }))
+            Ok(Some(NewSessions { table: read.table, keys, refused: Vec::new(), watermark: None }))
         }
     }
+}
+
+/// How far before the last run's latest `updated_at` a database run reads again: a transaction
+/// that committed late may have written an earlier `updated_at` (what was read already and has
+/// not changed is skipped).
+const LATE_COMMIT_MARGIN: &str = "10 minutes";
+
+/// The sessions of `table` updated since `watermark` less [`LATE_COMMIT_MARGIN`] (all of them
+/// without one), each document read once through the extension (`facesign.export_rows`);
+/// `None` when there is none.
+fn database_sessions(
+    target: &crate::connect::Target,
+    table: &str,
+    watermark: Option<&str>,
+) -> Result<Option<NewSessions>> {
+    use futures_util::{pin_mut, TryStreamExt};
+    let table = crate::sql_names::quote_table(table)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let client = target.connect().await?;
+        let has_extension: bool = client
+            .query_one("SELECT to_regprocedure('facesign.export_rows(jsonb, boolean)') IS NOT NULL", &[])
+            .await?
+            .get(0);
+        if !has_extension {
+            bail!(
+                "{} has no facesign extension, which score --dsn reads the sessions through: CREATE EXTENSION facesign, or export the sessions and score the export",
+                target.describe()
+            );
+        }
+        let since = watermark.unwrap_or("-infinity");
+        let sql = format!(
+            "SELECT facesign.export_rows(session, false), updated_at::text FROM {table} \
+             WHERE updated_at >= $1::text::timestamptz - interval '{LATE_COMMIT_MARGIN}' ORDER BY updated_at"
+        );
+        let rows = client
+            .query_raw(&sql, [since])
+            .await
+            .with_context(|| format!("reading {table}: score --dsn needs its session and updated_at columns"))?;
+        pin_mut!(rows);
+        let (mut sessions, mut latest) = (Vec::new(), None::<String>);
+        while let Some(row) = rows.try_next().await? {
+            let bytes: &[u8] = row.get(0);
+            let decoded = facesign_core::export_rows::wire::decode(bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+            sessions.push(decoded.session);
+            latest = Some(row.get(1));
+        }
+        if sessions.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(NewSessions {
+            table: input::table_of_rows(&sessions)?,
+            keys: Vec::new(),
+            refused: Vec::new(),
+            watermark: latest,
+        }))
+    })
 }
 
 /// A user the run works on: their record (empty for a user new to the state) and new sessions.
@@ -291,10 +355,30 @@ fn owners(t: &SessionTable, loaded: &[Loaded]) -> Vec<usize> {
         .collect()
 }
 
+/// Where a run's sessions come from.
+pub enum Incoming<'a> {
+    /// An export's folder or an NDJSON file: the files not scored yet.
+    Files(&'a Source),
+    /// A sessions table, through the extension: the rows updated since the last run read.
+    Database { target: &'a crate::connect::Target, table: &'a str },
+}
+
 /// Scores the sessions of `source` not yet scored, against the state in `dir` (created by the
 /// first run), writing `out/scores/run=N/` and `out/findings/run=N/`.
 pub fn run(
     source: &Source,
+    out: &Path,
+    dir: &Path,
+    config: &ScoreConfig,
+    options: &IncrementalOptions,
+    step: impl FnMut(&str),
+) -> Result<IncrementalSummary> {
+    run_from(&Incoming::Files(source), out, dir, config, options, step)
+}
+
+/// [`run`] from files or a database.
+pub fn run_from(
+    incoming: &Incoming,
     out: &Path,
     dir: &Path,
     config: &ScoreConfig,
@@ -347,8 +431,13 @@ pub fn run(
 
     step("reading new sessions");
     let consumed: HashSet<&str> = header.consumed.iter().map(String::as_str).collect();
-    let Some(NewSessions { table: fresh, keys, refused }) = new_sessions(source, &consumed, &options.lines)?
-    else {
+    let incoming = match incoming {
+        Incoming::Files(source) => new_sessions(source, &consumed, &options.lines)?,
+        Incoming::Database { target, table } => {
+            database_sessions(target, table, header.db_watermark.as_deref())?
+        }
+    };
+    let Some(NewSessions { table: fresh, keys, refused, watermark }) = incoming else {
         return Ok(IncrementalSummary { seconds: started.elapsed().as_secs_f64(), ..Default::default() });
     };
     let anonymous = (0..fresh.len())
@@ -417,6 +506,10 @@ pub fn run(
         true => fresh.len(),
         false => loaded.iter().map(|l| l.new_rows.len()).sum(),
     };
+    if new_sessions == 0 {
+        // Every session read was one scored before, unchanged (a database's rows read again).
+        return Ok(IncrementalSummary { seconds: started.elapsed().as_secs_f64(), ..Default::default() });
+    }
     let too_late = loaded
         .iter()
         .flat_map(|l| &l.new_rows)
@@ -761,6 +854,7 @@ pub fn run(
     }
     let mut consumed = header.consumed;
     consumed.extend(keys);
+    let db_watermark = watermark.or(header.db_watermark);
     let header = Header {
         format: FORMAT,
         config: header.config,
@@ -771,6 +865,7 @@ pub fn run(
         dictionaries: store.map(|d| d.values),
         next_user,
         consumed,
+        db_watermark,
     };
     let mut state_bytes = write_file(&staging.join("state.bin"), &header)?;
     state_bytes += write_file(&staging.join("index.bin"), &index)?;

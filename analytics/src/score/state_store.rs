@@ -66,6 +66,8 @@ pub struct Header {
     /// The inputs already scored (an NDJSON file by its content, an export's file by its path
     /// and size).
     pub consumed: Vec<String>,
+    /// With `--dsn`: the latest `updated_at` read from the database (timestamptz text).
+    pub db_watermark: Option<String>,
 }
 
 /// One user's part of the state.

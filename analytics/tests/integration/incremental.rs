@@ -309,6 +309,58 @@ fn a_session_sent_again_is_skipped_unchanged_and_replaces_the_kept_one_changed()
     );
 }
 
+/// Straight from PostgreSQL (`--dsn`, through the extension): the first run reads every row,
+/// a later one the rows updated since (a session updated meanwhile among them), and the answers
+/// are a batch's over the table's sessions as they are.
+#[test]
+fn straight_from_the_database_each_run_reads_the_rows_updated_since() {
+    // The scorer runs its own runtime for the database: the test's async steps get theirs.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some(dsn) = runtime.block_on(crate::common::fresh_database("facesign_score_incremental")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = generate(&sixty_days(11), &dir.path().join("corpus"), 2, |_| {}).unwrap();
+    let text = std::fs::read_to_string(&corpus.sessions_path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let parts = split(&lines, 2, None);
+    let (first, second) = (dir.path().join("first.ndjson"), dir.path().join("second.ndjson"));
+    std::fs::write(&first, &parts[0]).unwrap();
+    // The second load sends one session of the first part again, now a bot: an update.
+    let changed = parts[0].lines().max_by_key(|l| created_ms(l)).unwrap();
+    assert!(changed.contains("\"isBot\":false"));
+    let bot = changed.replacen("\"isBot\":false", "\"isBot\":true", 1);
+    std::fs::write(&second, format!("{}{bot}\n", parts[1])).unwrap();
+    let (state, out) = (dir.path().join("state"), dir.path().join("out"));
+    let target = facesign_analytics::connect::Target::resolve(Some(&dsn)).unwrap();
+    let config = ScoreConfig::default();
+    let options = IncrementalOptions::default();
+    let go = || {
+        let incoming = incremental::Incoming::Database { target: &target, table: "sessions" };
+        incremental::run_from(&incoming, &out, &state, &config, &options, |_| {}).unwrap()
+    };
+    runtime.block_on(super::export::load_into(&dsn, &first));
+    let one = go();
+    assert_eq!((one.run, one.new_sessions), (1, parts[0].lines().count()));
+    runtime.block_on(super::export::load_into(&dsn, &second));
+    let two = go();
+    assert_eq!(
+        (two.run, two.new_sessions),
+        (2, parts[1].lines().count() + 1),
+        "the new sessions and the update"
+    );
+    assert_eq!(go().run, 0, "nothing updated since");
+    // The batch over the sessions as the table holds them.
+    let now: String =
+        text.lines().map(|l| if l == changed { bot.as_str() } else { l }).flat_map(|l| [l, "\n"]).collect();
+    let (input, whole) = (dir.path().join("now.ndjson"), dir.path().join("whole"));
+    std::fs::write(&input, now).unwrap();
+    run(&Source::of(&input).unwrap(), &whole, &config, &ScoreOptions::default(), |_| {}).unwrap();
+    let (scores, findings) = latest_answers(&out);
+    assert!(scores == score_rows_in(&whole.join("scores")), "the answers are not the batch's over the table");
+    assert!(findings == finding_rows(&whole));
+}
+
 /// Runs the binary's incremental score, killed at `kill_at` when given.
 fn score_binary(input: &Path, out: &Path, state: &Path, kill_at: Option<&str>) -> std::process::ExitStatus {
     let mut command = Command::new(env!("CARGO_BIN_EXE_facesign-analytics"));
