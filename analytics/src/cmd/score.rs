@@ -47,9 +47,9 @@ pub struct Args {
     /// Score incrementally, keeping state in this folder: the first run scores --input (or
     /// --dsn's table) whole and writes the state; each later run scores only the sessions that
     /// are new (an NDJSON file not scored yet, an export's files not read yet, the table's rows
-    /// updated since) and writes them, and
-    /// the earlier sessions whose answers they change, to OUT/scores/run=N/ and
-    /// OUT/findings/run=N/. A session's answer is its row of the latest run (docs/analytics.md).
+    /// updated since) and writes them, and the earlier sessions whose answers they change, to
+    /// OUT/scores/run=N/ and OUT/findings/run=N/. A session's answer is its row of the latest
+    /// run (docs/analytics.md).
     #[arg(long, value_name = "DIR", conflicts_with_all = ["detectors", "no_scores"])]
     pub state: Option<PathBuf>,
     /// With --state: how many days older than the latest session scored so far a new session
@@ -112,7 +112,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         summary.rejected.len(),
         summary.seconds,
         summary.read_seconds,
-        summary.peak_rss_bytes.map_or("unknown".to_owned(), |b| format!("{:.0} MiB", b as f64 / 1048576.0))
+        memory(summary.peak_rss_bytes)
     );
     if options.write_scores {
         let level = |l: &str| summary.levels.get(l).copied().unwrap_or(0);
@@ -141,10 +141,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Peak memory as the runs print it.
+fn memory(peak_rss_bytes: Option<u64>) -> String {
+    peak_rss_bytes.map_or("unknown".to_owned(), |b| format!("{:.0} MiB", b as f64 / 1048576.0))
+}
+
 fn print_incremental(s: &IncrementalSummary, out: &std::path::Path) {
     if s.run == 0 {
         println!(
-            "nothing new to score: every session of --input was scored by an earlier run ({:.2} s)",
+            "nothing new to score: every session read was scored by an earlier run ({:.2} s)",
             s.seconds
         );
         return;
@@ -160,7 +165,7 @@ fn print_incremental(s: &IncrementalSummary, out: &std::path::Path) {
         s.revised,
         s.findings_written,
         s.seconds,
-        s.peak_rss_bytes.map_or("unknown".to_owned(), |b| format!("{:.0} MiB", mib(b)))
+        memory(s.peak_rss_bytes)
     );
     let per_user = if s.users == 0 { 0.0 } else { s.state_bytes as f64 / s.users as f64 };
     println!(

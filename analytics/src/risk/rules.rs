@@ -37,7 +37,8 @@ pub const NONE: u32 = u32::MAX;
 
 pub const HOUR_US: f64 = 3_600_000_000.0;
 
-fn span_us(hours: f64) -> i64 {
+/// A span of hours in microseconds.
+pub fn span_us(hours: f64) -> i64 {
     (hours * HOUR_US) as i64
 }
 

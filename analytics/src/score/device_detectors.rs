@@ -145,19 +145,8 @@ pub fn new_to_user(t: &SessionTable) -> Vec<bool> {
 /// to new ([`super::farm::farm_hits`], where the rule is explained).
 pub fn fraud_farm(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>) {
     let new = new_to_user(t);
-    let mut at: Vec<u32> = (0..t.len() as u32)
-        .filter(|&r| {
-            let r = r as usize;
-            t.device.codes[r] != NONE && t.asn[r] >= 0 && t.created_us[r] != i64::MIN
-        })
-        .collect();
-    // Stable: sessions of one time stay in the table's order (by user), whatever order the
-    // sessions were read in.
-    at.sort_by_key(|&r| (t.asn[r as usize], t.city.codes[r as usize], t.created_us[r as usize]));
-    let mut user_of = vec![0u32; t.len()];
-    for (u, range) in t.users.iter().enumerate() {
-        user_of[range.clone()].iter_mut().for_each(|x| *x = u as u32);
-    }
+    let at = farm_order(t, i64::MIN);
+    let user_of = user_of_rows(t);
     let mut rows = FarmRows::default();
     for &r in &at {
         let r = r as usize;
@@ -168,9 +157,33 @@ pub fn fraud_farm(t: &SessionTable, config: &ScoreConfig, out: &mut Vec<Finding>
     }
 }
 
+/// The rows the farm rule reads (a device profile, a network and a creation time at or after
+/// `from_us`), in its order: by network, city and time, and sessions of one time in the table's
+/// order (by user), whatever order the sessions were read in.
+pub fn farm_order(t: &SessionTable, from_us: i64) -> Vec<u32> {
+    let mut at: Vec<u32> = (0..t.len() as u32)
+        .filter(|&r| {
+            let (r, time) = (r as usize, t.created_us[r as usize]);
+            t.device.codes[r] != NONE && t.asn[r] >= 0 && time != i64::MIN && time >= from_us
+        })
+        .collect();
+    at.sort_by_key(|&r| (t.asn[r as usize], t.city.codes[r as usize], t.created_us[r as usize]));
+    at
+}
+
+/// Each row's user: its position in `t.users`.
+pub fn user_of_rows(t: &SessionTable) -> Vec<u32> {
+    let mut user_of = vec![0u32; t.len()];
+    for (u, range) in t.users.iter().enumerate() {
+        user_of[range.clone()].iter_mut().for_each(|x| *x = u as u32);
+    }
+    user_of
+}
+
 /// The finding of a farm's window on a session of the table.
 pub fn farm_finding(t: &SessionTable, m: usize, hit: &FarmHit, config: &ScoreConfig) -> Finding {
     let c = &config.fraud_farm;
+    let hours = c.window_hours[hit.window];
     Finding {
         row: m,
         detector: detector::FRAUD_FARM,
@@ -182,14 +195,14 @@ pub fn farm_finding(t: &SessionTable, m: usize, hit: &FarmHit, config: &ScoreCon
             hit.phones,
             t.asn[m],
             t.city.get(m).unwrap_or("?"),
-            hit.hours,
+            hours,
             t.device.get(m).unwrap_or("?"),
         ),
         evidence: Evidence {
             device_profiles: profile_of(t, m).into_iter().collect(),
             asn: Some(t.asn[m]),
             users: Some(hit.members as i32),
-            hours: Some(hit.hours),
+            hours: Some(hours),
             to_city: owned(t.city.get(m)),
             ..Evidence::default()
         },

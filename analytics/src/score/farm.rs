@@ -6,8 +6,6 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use serde::{Deserialize, Serialize};
-
 use super::table::FxBuild;
 use crate::risk::config::FraudFarm;
 use crate::risk::rules::HOUR_US;
@@ -15,7 +13,7 @@ use crate::risk::rules::HOUR_US;
 /// The sessions the farm rule reads: each with a device profile, a network and a creation
 /// time, sorted by network, city and time (sessions of one time in the order of their users'
 /// reference ids, as a batch's table holds them), so each network and city is one run of rows.
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone)]
 pub struct FarmRows {
     pub asn: Vec<i64>,
     pub city: Vec<u32>,
@@ -90,13 +88,13 @@ pub fn partition_point(n: usize, before: impl Fn(usize) -> bool) -> usize {
 }
 
 /// A window that fired, on one of its rows: how many users came new to the farm's phones, how
-/// many phones, the window's length.
+/// many phones, which of the configured windows (`window_hours`' position).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FarmHit {
     pub index: usize,
     pub members: usize,
     pub phones: usize,
-    pub hours: f64,
+    pub window: usize,
 }
 
 /// Distinct users per device profile in a sliding window over one network and city.
@@ -398,7 +396,7 @@ impl Window {
         let baseline_us = (c.baseline_days * 24.0 * HOUR_US) as i64;
         flagged.clear();
         flagged.resize(group.len(), false);
-        for &hours in &c.window_hours {
+        for (window, &hours) in c.window_hours.iter().enumerate() {
             let window_us = (hours * HOUR_US) as i64;
             newcomers.clear();
             // Sessions before the window of the first position evaluated count for nothing
@@ -463,7 +461,7 @@ impl Window {
                     {
                         continue;
                     }
-                    hits.push(FarmHit { index: m, members, phones: farm_phones.len(), hours });
+                    hits.push(FarmHit { index: m, members, phones: farm_phones.len(), window });
                 }
             }
         }

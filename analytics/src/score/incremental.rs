@@ -53,7 +53,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 use super::carry::{carry_forward, Carry};
-use super::device_detectors::{farm_finding, new_to_user};
+use super::device_detectors::{farm_finding, farm_order, new_to_user, user_of_rows};
 use super::farm::{farm_hits, FarmHit, FarmRows};
 use super::finding::{detector, Finding};
 use super::input::{self, Source};
@@ -62,11 +62,11 @@ use super::state_store::{
     clean, commit, current_folder, pack_hit, read_file, unpack_hit, write_file, FarmTable, Header, Index,
     IndexEntry, RecordReader, SegmentWriter, UserRecord, FORMAT,
 };
-use super::table::{columns, Interned, SessionTable, INTERNED, NONE};
+use super::table::{columns, Interned, SessionTable, StoredRow, INTERNED};
 use super::{detect_only, finding_row, peak_rss_bytes, replace_folder, score_row, score_rows, DETECTORS};
 use crate::dataset::parquet::DatasetWriter;
 use crate::risk::config::ScoreConfig;
-use crate::risk::rules::HOUR_US;
+use crate::risk::rules::span_us;
 
 /// Options of an incremental run.
 #[derive(Debug, Clone)]
@@ -116,10 +116,6 @@ fn when(us: i64) -> String {
         i64::MIN => "the beginning".to_owned(),
         us => crate::calendar::timestamptz_text(us),
     }
-}
-
-fn micros_of_hours(hours: f64) -> i64 {
-    (hours * HOUR_US) as i64
 }
 
 /// A time moved back by a span, `i64::MIN` (before everything) staying where it is.
@@ -299,12 +295,11 @@ fn database_sessions(
 
 /// A user the run works on: their record (empty for a user new to the state) and new sessions.
 struct Loaded {
-    /// The index key ([`IndexEntry::key`]); `None` for a session with neither a client reference
-    /// id nor a session id, which nothing can refer to again.
-    key: Option<String>,
+    /// The index key ([`IndexEntry::key`]).
+    key: String,
     user: u32,
     record: UserRecord,
-    new_rows: Vec<super::table::StoredRow>,
+    new_rows: Vec<StoredRow>,
 }
 
 /// The key a user is kept under: the client reference id, or for a session without one (a user
@@ -319,33 +314,39 @@ fn key_of(reference: Option<&str>, session_id: Option<&str>) -> Option<String> {
 
 /// How sessions of one network, city and time are ordered among the farm's: as a batch's table
 /// holds them, by client reference id, sessions without one after.
-fn tie_order(key: Option<&str>) -> (bool, &str) {
-    match key {
-        Some(k) if !k.starts_with('\0') => (false, k),
-        Some(k) => (true, k),
-        None => (true, ""),
-    }
+fn tie_order(key: &str) -> (bool, &str) {
+    (key.starts_with('\0'), key)
 }
 
-/// A table of the loaded users' sessions with their carries, and each table user's position in
-/// `loaded`.
-fn table_of(loaded: &[Loaded], dictionaries: &[Vec<String>; INTERNED.len()]) -> (SessionTable, Vec<usize>) {
+/// The table a run scores: the loaded users' sessions with their carries, each table user's
+/// position in `loaded`, and which rows are new (not of a record).
+struct RunTable {
+    t: SessionTable,
+    owner: Vec<usize>,
+    is_new: Vec<bool>,
+}
+
+/// The loaded users' sessions, records' and new ones, as a [`RunTable`].
+fn table_of(loaded: &[Loaded], dictionaries: &[Vec<String>; INTERNED.len()]) -> RunTable {
     let mut t = SessionTable::with_dictionaries(dictionaries);
+    let mut new_when_read = Vec::new();
     for l in loaded {
-        for row in l.record.rows.iter().chain(&l.new_rows) {
+        for (row, new) in l.record.rows.iter().map(|r| (r, false)).chain(l.new_rows.iter().map(|r| (r, true)))
+        {
             t.push_stored(l.record.reference.as_deref(), row);
+            new_when_read.push(new);
         }
     }
     let mut t = t.sorted();
     let owner = owners(&t, loaded);
-    t.carried = owner.iter().map(|&i| loaded.get(i).and_then(|l| l.record.carry.clone())).collect();
-    (t, owner)
+    t.carried = owner.iter().map(|&i| loaded[i].record.carry.clone()).collect();
+    let is_new = (0..t.len()).map(|row| new_when_read[t.read_position(row)]).collect();
+    RunTable { t, owner, is_new }
 }
 
 /// Each table user's position in `loaded`.
 fn owners(t: &SessionTable, loaded: &[Loaded]) -> Vec<usize> {
-    let by_key: HashMap<&str, usize> =
-        loaded.iter().enumerate().filter_map(|(i, l)| Some((l.key.as_deref()?, i))).collect();
+    let by_key: HashMap<&str, usize> = loaded.iter().enumerate().map(|(i, l)| (l.key.as_str(), i)).collect();
     t.users
         .iter()
         .map(|u| {
@@ -465,13 +466,13 @@ pub fn run_from(
     let mut at_entry: Vec<Option<usize>> = Vec::with_capacity(fresh.users.len());
     for user in &fresh.users {
         let reference = fresh.reference.get(user.start);
-        let key = key_of(reference, fresh.session_id(user.start));
-        let new_rows = match first_run {
+        let key =
+            key_of(reference, fresh.session_id(user.start)).expect("sessions without both keys are refused");
+        let mut new_rows: Vec<StoredRow> = match first_run {
             true => Vec::new(),
             false => user.clone().map(|row| fresh.stored_row(row, &mut dictionaries)).collect(),
         };
-        let mut new_rows: Vec<super::table::StoredRow> = new_rows;
-        let found = key.as_deref().and_then(|k| index.find(k));
+        let found = index.find(&key);
         let (user, record) = match found {
             Some(i) => {
                 let mut record = reader.read(&index, &index.entries[i])?;
@@ -523,14 +524,14 @@ pub fn run_from(
         );
     }
 
-    let settle_us = micros_of_hours(config.settle_hours());
+    let settle_us = span_us(config.settle_hours());
     let emit_from = back(header.accept_from_us, settle_us);
-    let farm_from = back(emit_from, micros_of_hours(config.farm_replay_hours()));
+    let farm_from = back(emit_from, span_us(config.farm_replay_hours()));
     // Where the times stand after this run.
-    let accept_from = header.accept_from_us.max(back(latest_us, micros_of_hours(options.late_days * 24.0)));
+    let accept_from = header.accept_from_us.max(back(latest_us, span_us(options.late_days * 24.0)));
     let next_emit_from = back(accept_from, settle_us);
-    let next_replay_from = back(next_emit_from, micros_of_hours(config.replay_hours()));
-    let next_farm_from = back(next_emit_from, micros_of_hours(config.farm_replay_hours()));
+    let next_replay_from = back(next_emit_from, span_us(config.replay_hours()));
+    let next_farm_from = back(next_emit_from, span_us(config.farm_replay_hours()));
     let run = header.run + 1;
     let staging = dir.join(format!(".staging-{run}"));
     if staging.exists() {
@@ -539,37 +540,31 @@ pub fn run_from(
     std::fs::create_dir_all(&staging)?;
 
     step("running the farm rule over the networks the new sessions are on");
-    let (t0, owner0) = match first_run {
-        true => {
-            let owner = owners(&fresh, &loaded);
-            (fresh, owner)
-        }
+    let run0 = match first_run {
+        // Every session of the first run is new.
+        true => RunTable { owner: owners(&fresh, &loaded), is_new: vec![true; fresh.len()], t: fresh },
         false => {
             drop(fresh);
             table_of(&loaded, &dictionary_values)
         }
     };
-    let new0 = new_to_user(&t0);
-    let mut added: Vec<(usize, usize)> = Vec::new(); // (table row, loaded)
-    for (u, range) in t0.users.iter().enumerate() {
-        for row in range.clone() {
-            let time = t0.created_us[row];
-            if t0.device.codes[row] != NONE && t0.asn[row] >= 0 && time != i64::MIN && time >= farm_from {
-                added.push((row, owner0[u]));
-            }
-        }
-    }
-    // Stable: rows of one time stay in the table's order, by client reference id.
-    added.sort_by_key(|&(r, _)| (t0.asn[r], t0.city.codes[r], t0.created_us[r]));
+    let (t0, owner0) = (&run0.t, &run0.owner);
+    let new0 = new_to_user(t0);
+    // The loaded users' rows the farm reads, in its order: (table row, loaded).
+    let user_of = user_of_rows(t0);
+    let added: Vec<(usize, usize)> = farm_order(t0, farm_from)
+        .into_iter()
+        .map(|r| (r as usize, owner0[user_of[r as usize] as usize]))
+        .collect();
     // Per user number: the index entry, and whether the run has the user's sessions at hand.
     let mut entry_of = vec![u32::MAX; next_user as usize];
     index.entries.iter().enumerate().for_each(|(i, e)| entry_of[e.user as usize] = i as u32);
     let mut is_loaded = vec![false; next_user as usize];
     loaded.iter().for_each(|l| is_loaded[l.user as usize] = true);
-    let key_of_user = |user: u32| -> Option<&str> {
-        match entry_of.get(user as usize) {
-            Some(&i) if i != u32::MAX => Some(index.entries[i as usize].key.as_str()),
-            _ => loaded.iter().find(|l| l.user == user).and_then(|l| l.key.as_deref()),
+    let key_of_user = |user: u32| -> &str {
+        match entry_of[user as usize] {
+            u32::MAX => loaded.iter().find(|l| l.user == user).map_or("\0", |l| l.key.as_str()),
+            i => index.entries[i as usize].key.as_str(),
         }
     };
     // The loaded users' rows among the farm's are replaced by the ones their table gives: the
@@ -589,7 +584,7 @@ pub fn run_from(
         let leaving: Vec<usize> = (0..rows.len()).filter(|&i| is_loaded[rows.user[i] as usize]).collect();
         let place = |&(r, owner): &(usize, usize)| -> usize {
             let theirs = (t0.asn[r], t0.city.codes[r], t0.created_us[r]);
-            let tie = tie_order(loaded.get(owner).and_then(|l| l.key.as_deref()));
+            let tie = tie_order(&loaded[owner].key);
             crate::score::farm::partition_point(rows.len(), |i| {
                 let here = (rows.asn[i], rows.city[i], rows.time_us[i]);
                 here < theirs || (here == theirs && tie_order(key_of_user(rows.user[i])) < tie)
@@ -609,7 +604,7 @@ pub fn run_from(
             if places.get(next_added) == Some(&cursor) {
                 let (r, owner) = added[next_added];
                 pending.push((merged.len(), r));
-                let user = loaded.get(owner).map_or(u32::MAX, |l| l.user);
+                let user = loaded[owner].user;
                 merged.push(t0.asn[r], t0.city.codes[r], t0.created_us[r], t0.device.codes[r], user, new0[r]);
                 merged_hits.push(0);
                 next_added += 1;
@@ -651,20 +646,16 @@ pub fn run_from(
     // it on), and those flag sessions up to their length before them: the rule is redone from
     // there, for the sessions from there.
     let c = &config.fraud_farm;
-    let redo_from = emit_from.max(back(
-        earliest_change,
-        micros_of_hours(c.baseline_days * 24.0 + c.window_hours.iter().copied().fold(0.0, f64::max)),
-    ));
+    let redo_from = emit_from.max(back(earliest_change, span_us(config.farm_replay_hours())));
     let hits: HashMap<usize, FarmHit> =
         farm_hits(&merged, &groups, c, redo_from).into_iter().map(|h| (h.index, h)).collect();
-    let window_of = |hours: f64| c.window_hours.iter().position(|&h| h == hours).expect("one of the windows");
     let mut changed_users: Vec<u32> = Vec::new();
     for g in &groups {
         for i in g.clone() {
             if merged.time_us[i] < redo_from {
                 continue;
             }
-            let now = hits.get(&i).map_or(0, |h| pack_hit(h.members, h.phones, window_of(h.hours)));
+            let now = hits.get(&i).map_or(0, |h| pack_hit(h.members, h.phones, h.window));
             if now != merged_hits[i] {
                 merged_hits[i] = now;
                 if !is_loaded[merged.user[i] as usize] {
@@ -686,7 +677,7 @@ pub fn run_from(
         }
         let i = i as usize;
         let record = reader.read(&index, &index.entries[i])?;
-        loaded.push(Loaded { key: Some(index.entries[i].key.clone()), user, record, new_rows: Vec::new() });
+        loaded.push(Loaded { key: index.entries[i].key.clone(), user, record, new_rows: Vec::new() });
         at_entry.push(Some(i));
         is_loaded[user as usize] = true;
     }
@@ -705,24 +696,24 @@ pub fn run_from(
     });
 
     step("replaying the users' sessions");
-    let (t, owner) = match more_users {
+    let RunTable { t, owner, is_new: is_new_row } = match more_users {
         true => {
-            drop(t0);
+            drop(run0);
             table_of(&loaded, &dictionary_values)
         }
-        false => (t0, owner0),
+        false => run0,
     };
     let per_user: Vec<&str> =
         DETECTORS.iter().map(|(code, _)| *code).filter(|&code| code != detector::FRAUD_FARM).collect();
     let mut findings = detect_only(&t, config, &per_user);
     for (u, range) in t.users.iter().enumerate() {
-        let Some(l) = loaded.get(owner[u]) else { continue };
+        let l = &loaded[owner[u]];
         for row in range.clone() {
             let Some(&word) = farm_rows_of.get(&(l.user, t.created_us[row], t.device.codes[row])) else {
                 continue;
             };
             let (members, phones, window) = unpack_hit(word).expect("nonzero");
-            let hit = FarmHit { index: 0, members, phones, hours: c.window_hours[window] };
+            let hit = FarmHit { index: 0, members, phones, window };
             findings.push(farm_finding(&t, row, &hit, config));
         }
     }
@@ -730,31 +721,13 @@ pub fn run_from(
     let scored = score_rows(&t, &findings, config);
 
     step("finding the answers that changed");
-    // Which table rows are new: the loaded users' new sessions, by session id and time.
-    let mut is_new_row = vec![first_run; t.len()];
-    if !first_run {
-        let mut fresh_of: HashMap<usize, HashSet<(Option<&str>, i64)>> = HashMap::new();
-        for (i, l) in loaded.iter().enumerate() {
-            if !l.new_rows.is_empty() {
-                fresh_of.insert(i, l.new_rows.iter().map(|r| (r.id.as_deref(), r.created_us)).collect());
-            }
-        }
-        for (u, range) in t.users.iter().enumerate() {
-            let Some(set) = fresh_of.get(&owner[u]) else { continue };
-            for row in range.clone() {
-                is_new_row[row] = set.contains(&(t.session_id(row), t.created_us[row]));
-            }
-        }
-    }
     let mut answers_of: Vec<Vec<(String, u64)>> = vec![Vec::new(); loaded.len()];
     let (mut score_out, mut finding_out) = (Vec::new(), Vec::new());
     let mut revised = 0;
     let mut next_finding = 0;
     for (u, range) in t.users.iter().enumerate() {
-        let known: HashMap<&str, u64> = loaded
-            .get(owner[u])
-            .map(|l| l.record.answers.iter().map(|(id, print)| (id.as_str(), *print)).collect())
-            .unwrap_or_default();
+        let known: HashMap<&str, u64> =
+            loaded[owner[u]].record.answers.iter().map(|(id, print)| (id.as_str(), *print)).collect();
         for row in range.clone() {
             let first = next_finding;
             while next_finding < findings.len() && findings[next_finding].row == row {
@@ -771,10 +744,8 @@ pub fn run_from(
             let print = fingerprint_answer(&score, own);
             let id = t.session_id(row);
             let changed = is_new || id.is_some_and(|id| known.get(id) != Some(&print));
-            if let (Some(id), Some(answers)) = (id, answers_of.get_mut(owner[u])) {
-                if time != i64::MIN && time >= next_emit_from {
-                    answers.push((id.to_owned(), print));
-                }
+            if let Some(id) = id.filter(|_| time != i64::MIN && time >= next_emit_from) {
+                answers_of[owner[u]].push((id.to_owned(), print));
             }
             if changed {
                 revised += usize::from(!is_new);
@@ -792,8 +763,7 @@ pub fn run_from(
     let mut store = dictionaries;
     let mut replayed = 0;
     for (u, range) in t.users.iter().enumerate() {
-        let Some(l) = loaded.get(owner[u]) else { continue };
-        let Some(key) = l.key.clone() else { continue };
+        let l = &loaded[owner[u]];
         replayed += range.clone().filter(|&r| !is_new_row[r]).count();
         let carry: Option<Carry> = carry_forward(&t, u, config, next_replay_from);
         let rows = range
@@ -808,7 +778,7 @@ pub fn run_from(
             answers: std::mem::take(&mut answers_of[owner[u]]),
         };
         let (offset, len) = segment.append(&record)?;
-        let entry = IndexEntry { key, user: l.user, segment: segment_number, offset, len };
+        let entry = IndexEntry { key: l.key.clone(), user: l.user, segment: segment_number, offset, len };
         match at_entry[owner[u]] {
             Some(i) => index.entries[i] = entry,
             None => new_entries.push(entry),
@@ -883,7 +853,6 @@ pub fn run_from(
             "emit_from": when(next_emit_from),
             "latest": when(latest_us),
             "users": index.entries.len(),
-            "users_carried": "see the records",
             "farm_sessions": farm_sessions,
             "segments": index.segments,
         })

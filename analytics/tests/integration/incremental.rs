@@ -98,6 +98,35 @@ fn latest_answers(out: &Path) -> Answers {
     (scores, findings)
 }
 
+/// A generated corpus of [`sixty_days`] (`seed`), as NDJSON text.
+fn corpus_text(dir: &Path, seed: u64) -> String {
+    let corpus = generate(&sixty_days(seed), &dir.join("corpus"), 2, |_| {}).unwrap();
+    std::fs::read_to_string(&corpus.sessions_path).unwrap()
+}
+
+/// `text` with the line `from` replaced by `to`.
+fn with_line(text: &str, from: &str, to: &str) -> String {
+    text.lines().map(|l| if l == from { to } else { l }).flat_map(|l| [l, "\n"]).collect()
+}
+
+/// Requires the answers of the incremental output `out` to be a batch's over `sessions`
+/// (NDJSON), scored into `dir/name`.
+fn assert_batch_answers(
+    dir: &Path,
+    name: &str,
+    sessions: &str,
+    config: &ScoreConfig,
+    out: &Path,
+    when: &str,
+) {
+    let (input, whole) = (dir.join(format!("{name}.ndjson")), dir.join(name));
+    std::fs::write(&input, sessions).unwrap();
+    run(&Source::of(&input).unwrap(), &whole, config, &ScoreOptions::default(), |_| {}).unwrap();
+    let (scores, findings) = latest_answers(out);
+    assert!(scores == score_rows_in(&whole.join("scores")), "{when}: the answers are not the batch's");
+    assert!(findings == finding_rows(&whole), "{when}: the findings are not the batch's");
+}
+
 /// Users brought into runs by farm findings that changed, over every run of this file's tests.
 static FARM_USERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
@@ -124,19 +153,13 @@ fn incremental_answers(
         assert_eq!(summary.new_sessions, part.lines().count());
         if each_run {
             so_far.push_str(part);
-            let (input, whole) = (dir.join("so-far.ndjson"), dir.join(format!("batch-{}", k + 1)));
-            std::fs::write(&input, &so_far).unwrap();
-            run(&Source::of(&input).unwrap(), &whole, config, &ScoreOptions::default(), |_| {}).unwrap();
-            let (scores, findings) = latest_answers(&out);
-            assert!(
-                scores == score_rows_in(&whole.join("scores")),
-                "after run {}: the answers are not the batch's",
-                k + 1
-            );
-            assert!(
-                findings == finding_rows(&whole),
-                "after run {}: the findings are not the batch's",
-                k + 1
+            assert_batch_answers(
+                dir,
+                &format!("batch-{}", k + 1),
+                &so_far,
+                config,
+                &out,
+                &format!("after run {}", k + 1),
             );
         }
     }
@@ -237,8 +260,7 @@ fn incremental_runs_give_the_batch_answer_row_for_row() {
 #[test]
 fn a_session_too_late_is_refused_and_an_input_scored_twice_is_not() {
     let dir = tempfile::tempdir().unwrap();
-    let corpus = generate(&sixty_days(7), &dir.path().join("corpus"), 2, |_| {}).unwrap();
-    let text = std::fs::read_to_string(&corpus.sessions_path).unwrap();
+    let text = corpus_text(dir.path(), 7);
     let lines: Vec<&str> = text.lines().collect();
     let parts = split(&lines, 2, None);
     // The second part's first session moved into the first part; a session of the first
@@ -268,8 +290,7 @@ fn a_session_too_late_is_refused_and_an_input_scored_twice_is_not() {
 #[test]
 fn a_session_sent_again_is_skipped_unchanged_and_replaces_the_kept_one_changed() {
     let dir = tempfile::tempdir().unwrap();
-    let corpus = generate(&sixty_days(9), &dir.path().join("corpus"), 2, |_| {}).unwrap();
-    let text = std::fs::read_to_string(&corpus.sessions_path).unwrap();
+    let text = corpus_text(dir.path(), 9);
     let lines: Vec<&str> = text.lines().collect();
     let parts = split(&lines, 2, None);
     // The second part's two latest sessions sent again: one as it was, one now a bot.
@@ -290,18 +311,8 @@ fn a_session_sent_again_is_skipped_unchanged_and_replaces_the_kept_one_changed()
     go("second.ndjson", parts[1].clone());
     let again = go("again.ndjson", format!("{same}\n{bot}\n"));
     assert_eq!((again.run, again.new_sessions), (3, 1), "only the changed session is new");
-    // The batch over the sessions as they are now.
-    let now: String =
-        text.lines().map(|l| if l == changed { bot.as_str() } else { l }).flat_map(|l| [l, "\n"]).collect();
-    let (input, whole) = (dir.path().join("now.ndjson"), dir.path().join("whole"));
-    std::fs::write(&input, now).unwrap();
-    run(&Source::of(&input).unwrap(), &whole, &config, &ScoreOptions::default(), |_| {}).unwrap();
-    let (scores, findings) = latest_answers(&out);
-    assert!(
-        scores == score_rows_in(&whole.join("scores")),
-        "the answers are not the batch's over the sessions as they are"
-    );
-    assert!(findings == finding_rows(&whole));
+    assert_batch_answers(dir.path(), "now", &with_line(&text, changed, &bot), &config, &out, "sent again");
+    let scores = latest_answers(&out).0;
     let id = |line: &str| line[7..line.find("\",").unwrap()].to_owned();
     assert!(
         scores[&id(changed)].3.iter().any(|r| r.0 == "bot_device"),
@@ -320,8 +331,7 @@ fn straight_from_the_database_each_run_reads_the_rows_updated_since() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let corpus = generate(&sixty_days(11), &dir.path().join("corpus"), 2, |_| {}).unwrap();
-    let text = std::fs::read_to_string(&corpus.sessions_path).unwrap();
+    let text = corpus_text(dir.path(), 11);
     let lines: Vec<&str> = text.lines().collect();
     let parts = split(&lines, 2, None);
     let (first, second) = (dir.path().join("first.ndjson"), dir.path().join("second.ndjson"));
@@ -351,14 +361,14 @@ fn straight_from_the_database_each_run_reads_the_rows_updated_since() {
     );
     assert_eq!(go().run, 0, "nothing updated since");
     // The batch over the sessions as the table holds them.
-    let now: String =
-        text.lines().map(|l| if l == changed { bot.as_str() } else { l }).flat_map(|l| [l, "\n"]).collect();
-    let (input, whole) = (dir.path().join("now.ndjson"), dir.path().join("whole"));
-    std::fs::write(&input, now).unwrap();
-    run(&Source::of(&input).unwrap(), &whole, &config, &ScoreOptions::default(), |_| {}).unwrap();
-    let (scores, findings) = latest_answers(&out);
-    assert!(scores == score_rows_in(&whole.join("scores")), "the answers are not the batch's over the table");
-    assert!(findings == finding_rows(&whole));
+    assert_batch_answers(
+        dir.path(),
+        "now",
+        &with_line(&text, changed, &bot),
+        &config,
+        &out,
+        "from the table",
+    );
 }
 
 /// Runs the binary's incremental score, killed at `kill_at` when given.
@@ -400,8 +410,7 @@ fn copy_tree(from: &Path, to: &Path) {
 #[test]
 fn a_run_killed_at_any_point_and_rerun_gives_the_uninterrupted_result() {
     let dir = tempfile::tempdir().unwrap();
-    let corpus = generate(&sixty_days(8), &dir.path().join("corpus"), 2, |_| {}).unwrap();
-    let text = std::fs::read_to_string(&corpus.sessions_path).unwrap();
+    let text = corpus_text(dir.path(), 8);
     let lines: Vec<&str> = text.lines().collect();
     let parts = split(&lines, 3, Some(2.0));
     let inputs: Vec<PathBuf> = (0..3).map(|k| dir.path().join(format!("part-{}.ndjson", k + 1))).collect();
