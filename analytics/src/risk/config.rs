@@ -111,7 +111,11 @@ pub struct FraudFarm {
     pub points: i32,
     pub severity: Severity,
     pub window_hours: Vec<f64>,
+    /// Users on the farm's phones in its stretch, members who owned the model included.
     pub min_users: usize,
+    /// Of those, the users who came to the phones new.
+    pub min_new_users: usize,
+    /// The chance shared among a network and city's profiles.
     pub max_chance: f64,
     /// The days before and after a window whose newcomers give each profile's usual share.
     pub baseline_days: f64,

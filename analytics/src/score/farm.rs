@@ -178,28 +178,54 @@ pub fn poisson_tail(mean: f64, k: usize) -> f64 {
 /// The profiles of a window that more users came to new than its other newcomers would bring
 /// them (see [`fraud_farm`]). The other newcomers are counted without the farm's own phones,
 /// which would hide one another: first without any profile two newcomers share, then with
-/// those found ordinary, until nothing changes.
+/// those found ordinary, until nothing changes. Returns how many newcomers the found phones
+/// would have had without a farm.
 fn farm_phones_in(
     newcomers: &ProfileUsers,
     usual: &impl Fn(u32) -> (f64, f64),
+    profiles: usize,
     chance: &mut ChanceLimit,
     out: &mut Vec<u32>,
-) {
+) -> f64 {
     out.clear();
     out.extend_from_slice(&newcomers.shared);
+    // A profile's usual newcomers per window, or what the window's other newcomers bring it.
+    let expected = |on_farm_phones: usize, profile: u32| {
+        let (rate, q) = usual(profile);
+        rate.max((newcomers.pairs - on_farm_phones) as f64 * q / (1.0 - q))
+    };
     for _ in 0..4 {
         let on_farm_phones: usize = out.iter().map(|&p| newcomers.users(p)).sum();
-        let others = newcomers.pairs - on_farm_phones;
         let before = out.len();
         out.retain(|&profile| {
-            let (rate, q) = usual(profile);
-            let expected = rate.max(others as f64 * q / (1.0 - q));
-            chance.improbable(expected, newcomers.users(profile))
+            chance.improbable(expected(on_farm_phones, profile), newcomers.users(profile), profiles)
         });
         if out.len() == before {
             break;
         }
     }
+    let on_farm_phones: usize = out.iter().map(|&p| newcomers.users(p)).sum();
+    out.iter().map(|&p| expected(on_farm_phones, p)).sum()
+}
+
+/// The densest stretch of a farm's newcomers (their times, in order): the one whose count
+/// stands furthest above the `per_us` the farm's phones would gather without it (the Poisson
+/// likelihood ratio, a stretch counted as at least `min_us` long). A window of a day holds the
+/// farm's hours and residents coming to those phones before and after them; the farm is where
+/// its members crowd. Returns the stretch's first and last time.
+pub fn densest_stretch(times: &[i64], per_us: f64, min_us: i64) -> (i64, i64) {
+    let mut best = (f64::NEG_INFINITY, times[0], times[times.len() - 1]);
+    for i in 0..times.len() {
+        for j in i..times.len() {
+            let k = (j - i + 1) as f64;
+            let mu = (per_us * (times[j] - times[i]).max(min_us) as f64).max(f64::MIN_POSITIVE);
+            let ratio = if k > mu { k * (k / mu).ln() - (k - mu) } else { 0.0 };
+            if ratio > best.0 {
+                best = (ratio, times[i], times[j]);
+            }
+        }
+    }
+    (best.1, best.2)
 }
 
 /// Whether a Poisson count of a mean reaches `k` with a chance of at most `max_chance`
@@ -209,8 +235,8 @@ fn farm_phones_in(
 /// whole, is decided by the tail, so every answer is the tail's.
 struct ChanceLimit {
     max_chance: f64,
-    /// Per `k`, the largest passing mean (NaN: not computed yet).
-    limits: Vec<f64>,
+    /// Per number of tests and `k`, the largest passing mean (NaN: not computed yet).
+    limits: Vec<Vec<f64>>,
 }
 
 impl ChanceLimit {
@@ -218,26 +244,35 @@ impl ChanceLimit {
         ChanceLimit { max_chance, limits: Vec::new() }
     }
 
-    fn improbable(&mut self, mean: f64, k: usize) -> bool {
+    /// Whether the count is improbable for one of `tests` counts tested alike: each is held to
+    /// `max_chance / tests`, so the chance that any of them passes by chance is `max_chance`.
+    fn improbable(&mut self, mean: f64, k: usize, tests: usize) -> bool {
+        let tests = tests.max(1);
+        let chance = self.max_chance / tests as f64;
         if k == 0 || mean > (k + 500) as f64 || !mean.is_finite() {
-            return poisson_tail(mean, k) <= self.max_chance;
+            return poisson_tail(mean, k) <= chance;
         }
-        let limit = self.limit(k);
+        let limit = self.limit(k, tests);
         if mean < limit * (1.0 - 1e-9) {
             true
         } else if mean > limit * (1.0 + 1e-9) {
             false
         } else {
-            poisson_tail(mean, k) <= self.max_chance
+            poisson_tail(mean, k) <= chance
         }
     }
 
-    fn limit(&mut self, k: usize) -> f64 {
-        if self.limits.len() <= k {
-            self.limits.resize(k + 1, f64::NAN);
+    fn limit(&mut self, k: usize, tests: usize) -> f64 {
+        if self.limits.len() <= tests {
+            self.limits.resize(tests + 1, Vec::new());
         }
-        if self.limits[k].is_nan() {
-            let passes = |mean: f64| poisson_tail(mean, k) <= self.max_chance;
+        let chance = self.max_chance / tests as f64;
+        let limits = &mut self.limits[tests];
+        if limits.len() <= k {
+            limits.resize(k + 1, f64::NAN);
+        }
+        if limits[k].is_nan() {
+            let passes = |mean: f64| poisson_tail(mean, k) <= chance;
             let (mut lo, mut hi) = (0.0, 1.0);
             while passes(hi) && hi < (k + 500) as f64 {
                 (lo, hi) = (hi, hi * 2.0);
@@ -253,9 +288,9 @@ impl ChanceLimit {
                     hi = mid;
                 }
             }
-            self.limits[k] = lo;
+            limits[k] = lo;
         }
-        self.limits[k]
+        limits[k]
     }
 }
 
@@ -317,18 +352,23 @@ impl Baseline {
     }
 }
 
-/// The farm rule over the given groups of `rows` ([`FarmRows::groups`]): many users on one network (ASN) in one GeoIP city within hours, on device profiles they came
-/// to new: sessions sorted by (ASN, city, time), a sliding window per configured length. A
-/// farm's members come to its phones (profiles none of their earlier sessions showed), while
-/// people in a city use their own devices; so a profile is one of a farm's phones when more
-/// users came to it new in the window than the window's other newcomers would bring it (their
-/// number times the profile's share of this network and city's newcomers within
-/// `baseline_days` either side, Poisson) with a chance of at most `max_chance`: a bounded span,
-/// not the whole data, so sessions more than that after a window never change its findings.
-/// Measured against the window's own newcomers, the test holds in a quiet town and a busy
-/// capital, and on the day the data begins, when everyone is new. A window fires when
-/// `min_users` users came new to such profiles, and flags those sessions (not a resident's who
-/// had the phone before).
+/// The farm rule over the given groups of `rows` ([`FarmRows::groups`]): many users on one
+/// network (ASN) in one GeoIP city within hours, on device profiles they came to new: sessions
+/// sorted by (ASN, city, time), a sliding window per configured length. A farm's members come
+/// to its phones (profiles none of their earlier sessions showed), while people in a city use
+/// their own devices; so a profile is one of a farm's phones when more users came to it new in
+/// the window than the window's other newcomers would bring it (their number times the
+/// profile's share of this network and city's other newcomers within `baseline_days` either
+/// side, Poisson) with a chance of at most `max_chance` over the number of the city's profiles
+/// (any of them could reach its count by chance): a bounded span, not the whole data, so
+/// sessions more than that after a window never change its findings. Measured against the
+/// window's own newcomers, the test holds in a quiet town and a busy capital, and on the day
+/// the data begins, when everyone is new. The farm is the window's densest stretch of
+/// newcomers on those profiles ([`densest_stretch`]): a day's window also holds residents
+/// who came to them before and after the farm's hours. It fires when `min_users` users are on
+/// them in that stretch, `min_new_users` of them new, and flags all their sessions on them
+/// there: a member who owned the phone's model is on it in the farm's hours like the others
+/// (nothing in a report tells them from a resident on it then, who is flagged too).
 pub fn farm_hits(
     rows: &FarmRows,
     groups: &[Range<usize>],
@@ -356,6 +396,8 @@ pub fn farm_hits(
                         baseline: Baseline::default(),
                         newcomers: ProfileUsers::default(),
                         farm_phones: Vec::new(),
+                        times: Vec::new(),
+                        users: Vec::new(),
                         flagged: Vec::new(),
                         chance: ChanceLimit::new(c.max_chance),
                     };
@@ -376,6 +418,10 @@ struct Window {
     baseline: Baseline,
     newcomers: ProfileUsers,
     farm_phones: Vec<u32>,
+    /// The times of a firing window's newcomers on the farm's phones.
+    times: Vec<i64>,
+    /// The users on the farm's phones in its stretch.
+    users: Vec<u32>,
     flagged: Vec<bool>,
     chance: ChanceLimit,
 }
@@ -392,7 +438,7 @@ impl Window {
         if group.len() < c.min_users {
             return;
         }
-        let Window { baseline, newcomers, farm_phones, flagged, chance } = self;
+        let Window { baseline, newcomers, farm_phones, times, users, flagged, chance } = self;
         let baseline_us = (c.baseline_days * 24.0 * HOUR_US) as i64;
         flagged.clear();
         flagged.resize(group.len(), false);
@@ -432,7 +478,7 @@ impl Window {
                 // A window flags only its own sessions: one before `evaluate_from_us` flags
                 // none of those asked about. A farm's phones are among the shared profiles, so
                 // with fewer than `min_users` users on those the window cannot fire.
-                if time < evaluate_from_us || newcomers.shared_users < c.min_users.max(1) {
+                if time < evaluate_from_us || newcomers.shared_users < c.min_new_users.max(1) {
                     continue;
                 }
                 let windows_in_baseline =
@@ -442,20 +488,38 @@ impl Window {
                 // aside, the first days of the data (everyone new) look like farms in small
                 // towns; kept, a farm in a quiet town can make its phone look usual (docs).
                 let usual = |profile: u32| {
-                    let n = baseline.of(profile);
-                    (
-                        n as f64 / windows_in_baseline,
-                        (n + 1) as f64 / (baseline.total + baseline.profiles + 1) as f64,
-                    )
+                    let n = baseline.of(profile) - newcomers.users(profile);
+                    let total = baseline.total - newcomers.pairs;
+                    (n as f64 / windows_in_baseline, (n + 1) as f64 / (total + baseline.profiles + 1) as f64)
                 };
-                farm_phones_in(newcomers, &usual, chance, farm_phones);
-                let members: usize = farm_phones.iter().map(|&p| newcomers.users(p)).sum();
+                let expected = farm_phones_in(newcomers, &usual, baseline.profiles, chance, farm_phones);
+                let new_members: usize = farm_phones.iter().map(|&p| newcomers.users(p)).sum();
+                if new_members < c.min_new_users {
+                    continue;
+                }
+                // The farm is the window's densest stretch of newcomers on its phones; there
+                // every session on them is flagged, a member who owned the phone's model too.
+                times.clear();
+                times.extend(
+                    (left..=pos)
+                        .filter(|&m| rows.new[m] && farm_phones.contains(&rows.device[m]))
+                        .map(|m| rows.time_us[m]),
+                );
+                let (from, to) = densest_stretch(times, expected / window_us as f64, HOUR_US as i64);
+                let on_phones = |m: usize| {
+                    (from..=to).contains(&rows.time_us[m]) && farm_phones.contains(&rows.device[m])
+                };
+                users.clear();
+                users.extend((left..=pos).filter(|&m| on_phones(m)).map(|m| rows.user[m]));
+                users.sort_unstable();
+                users.dedup();
+                let members = users.len();
                 if members < c.min_users {
                     continue;
                 }
                 for m in left..=pos {
-                    // A resident who had the phone before is not one of the farm's members.
-                    if !rows.new[m]
+                    if rows.time_us[m] < from
+                        || rows.time_us[m] > to
                         || !farm_phones.contains(&rows.device[m])
                         || std::mem::replace(&mut flagged[m - group.start], true)
                     {

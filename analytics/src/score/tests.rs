@@ -422,13 +422,30 @@ fn a_fraud_farm_is_many_users_on_shared_devices_and_one_network_within_hours() {
         farm(9, 0.5).into_iter().filter(|r| on_the_farm(r.id.as_deref().unwrap())).collect();
     rows.extend((0..40).map(|k| session(&format!("bg{k}"), k as f64 * 30.0, BERLIN)));
     assert_eq!(fires(&rows, detector::FRAUD_FARM).len(), 9);
-    // A resident who had the farm's phone model before, on the same line in those hours, is not
-    // one of its members.
+    // A member who had the farm's phone model before is on it in the farm's hours, as is
+    // anyone on that line with that model then (nothing tells them apart); a resident on it
+    // hours before or after the farm, still within its day's window, is not flagged.
     let mut rows = farm(9, 0.5);
-    rows.extend(history("resident", &[(-50.0, BERLIN, ANDROID), (101.0, BERLIN, ANDROID)]));
-    let found = fires(&rows, detector::FRAUD_FARM);
-    assert_eq!(found.len(), 9, "{found:?}");
-    assert!(found.iter().all(|id| on_the_farm(id)), "{found:?}");
+    rows.extend(history("owner", &[(-50.0, BERLIN, ANDROID), (101.0, BERLIN, ANDROID)]));
+    rows.extend(history("before", &[(-40.0, BERLIN, ANDROID), (94.0, BERLIN, ANDROID)]));
+    rows.extend(history("after", &[(-30.0, BERLIN, ANDROID), (110.0, BERLIN, ANDROID)]));
+    let mut found = fires(&rows, detector::FRAUD_FARM);
+    found.sort();
+    assert_eq!(found.len(), 10, "{found:?}");
+    assert!(found.iter().all(|id| on_the_farm(id) || id == "owner-101"), "{found:?}");
+    // Members who owned the model count toward the farm's size: five new to the phone and
+    // three owners are a farm of eight; four and four are not (`min_new_users`).
+    for (new, owners, expected) in [(5, 3, 8), (4, 4, 0)] {
+        let mut rows = farm(new, 0.5);
+        for k in 0..owners {
+            let user = format!("owner{k}");
+            rows.extend(history(
+                &user,
+                &[(-50.0 - k as f64, BERLIN, ANDROID), (100.2 + 0.5 * k as f64, BERLIN, ANDROID)],
+            ));
+        }
+        assert_eq!(fires(&rows, detector::FRAUD_FARM).len(), expected, "{new} new and {owners} owners");
+    }
     // Eight users over 24 hours are one window; over 24.5 hours, each window holds seven.
     assert_eq!(fires(&farm(8, 23.9 / 7.0), detector::FRAUD_FARM).len(), 8);
     assert!(fires(&farm(8, 24.5 / 7.0), detector::FRAUD_FARM).is_empty());
@@ -458,6 +475,44 @@ fn a_household_an_office_or_a_popular_phone_over_days_is_not_a_farm() {
     rows.iter_mut().skip(1).step_by(2).take(9).enumerate().for_each(|(k, r)| at(r, cities[k % 4], 100));
     let cities_found = fires(&rows, detector::FRAUD_FARM);
     assert!(cities_found.is_empty(), "{cities_found:?}");
+    // A family of six on one phone one evening, and within the same hours two residents who
+    // each came to a rare laptop: two newcomers on one of the city's dozen profiles happen by
+    // chance somewhere every week, so each profile is held to its share of the chance.
+    let mut rows = farm(6, 0.3);
+    let background = [WINDOWS, MAC, IPHONE, FIREFOX, IPAD, SAMSUNG, MAC_CHROME, EDGE];
+    rows.extend((0..80).map(|k| {
+        let mut r = session(&format!("bg{k}"), k as f64 * 15.0, BERLIN);
+        on(&mut r, background[k % background.len()]);
+        r
+    }));
+    const RARE: Device = ("Opera", "112.0.0.0", "Windows 10.0", "Microsoft Windows", false);
+    for (k, hours) in [(0, 99.0), (1, 100.0)] {
+        rows.extend(history(
+            &format!("laptop{k}"),
+            &[(-60.0 - k as f64, BERLIN, WINDOWS), (hours, BERLIN, RARE)],
+        ));
+    }
+    let found = fires(&rows, detector::FRAUD_FARM);
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn a_farms_stretch_is_where_its_newcomers_crowd() {
+    use super::farm::densest_stretch;
+    let hour = HOUR_US;
+    // Ten members within two hours, residents an hour or more from them either side, at a
+    // usual rate of one newcomer a day: the stretch is the members'.
+    let mut times: Vec<i64> = (0..10).map(|k| 10 * hour + k * hour / 5).collect();
+    times.extend([2 * hour, 5 * hour, 14 * hour, 20 * hour]);
+    times.sort();
+    assert_eq!(
+        densest_stretch(&times, 1.0 / (24 * hour) as f64, hour),
+        (10 * hour, 10 * hour + 9 * hour / 5)
+    );
+    // Where nothing is usual, every newcomer is part of it.
+    assert_eq!(densest_stretch(&times, 1e-30, hour), (2 * hour, 20 * hour));
+    // One newcomer: the stretch is that time.
+    assert_eq!(densest_stretch(&[7], 1.0, hour), (7, 7));
 }
 
 const MAC_CHROME: Device = ("Chrome", "126.0.0.0", "OS X", "Apple Mac", false);
