@@ -6,8 +6,8 @@ RUN_DIR holds corpus/labels.csv, dataset/sessions/ and results/findings/, as the
 leaves them. For each user labelled `fraud_farm` whom the detector did not flag, it says whether
 any of the user's sessions before the farm session already showed the farm session's device
 profile (browser, version, OS, platform, mobile): such a member looks exactly like a resident
-using their own phone, on their own city's network, and no rule over these fields can tell
-them apart. It also lists the users flagged whom no farm planted, and whether the flagged
+using their own phone, on their own city's network, and the rule finds them only within the
+farm's densest stretch of newcomers. It also lists the users flagged whom no farm planted, and whether the flagged
 session was their first. Prints counts, then a line per missed or wrongly flagged user."""
 import csv
 import sys

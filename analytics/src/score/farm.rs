@@ -213,16 +213,26 @@ fn farm_phones_in(
 /// likelihood ratio, a stretch counted as at least `min_us` long). A window of a day holds the
 /// farm's hours and residents coming to those phones before and after them; the farm is where
 /// its members crowd. Returns the stretch's first and last time.
+///
+/// The ratio falls as the expected count grows, so of the stretches holding `k` newcomers
+/// the shortest is the best: one pass of subtractions per `k`, and a logarithm per `k`, not
+/// per stretch (a busy city's day can hold hundreds of newcomers on a popular phone).
 pub fn densest_stretch(times: &[i64], per_us: f64, min_us: i64) -> (i64, i64) {
     let mut best = (f64::NEG_INFINITY, times[0], times[times.len() - 1]);
-    for i in 0..times.len() {
-        for j in i..times.len() {
-            let k = (j - i + 1) as f64;
-            let mu = (per_us * (times[j] - times[i]).max(min_us) as f64).max(f64::MIN_POSITIVE);
-            let ratio = if k > mu { k * (k / mu).ln() - (k - mu) } else { 0.0 };
-            if ratio > best.0 {
-                best = (ratio, times[i], times[j]);
+    for span in 0..times.len() {
+        // The first shortest run of `span + 1` newcomers.
+        let (mut start, mut shortest) = (0, i64::MAX);
+        for i in 0..times.len() - span {
+            let length = times[i + span] - times[i];
+            if length < shortest {
+                (start, shortest) = (i, length);
             }
+        }
+        let k = (span + 1) as f64;
+        let mu = (per_us * shortest.max(min_us) as f64).max(f64::MIN_POSITIVE);
+        let ratio = if k > mu { k * (k / mu).ln() - (k - mu) } else { 0.0 };
+        if ratio > best.0 {
+            best = (ratio, times[start], times[start + span]);
         }
     }
     (best.1, best.2)
@@ -506,21 +516,21 @@ impl Window {
                         .map(|m| rows.time_us[m]),
                 );
                 let (from, to) = densest_stretch(times, expected / window_us as f64, HOUR_US as i64);
-                let on_phones = |m: usize| {
-                    (from..=to).contains(&rows.time_us[m]) && farm_phones.contains(&rows.device[m])
-                };
+                // The window's rows in the stretch (rows are in time order).
+                let stretch = left + rows.time_us[left..=pos].partition_point(|&t| t < from)
+                    ..left + rows.time_us[left..=pos].partition_point(|&t| t <= to);
                 users.clear();
-                users.extend((left..=pos).filter(|&m| on_phones(m)).map(|m| rows.user[m]));
+                users.extend(
+                    stretch.clone().filter(|&m| farm_phones.contains(&rows.device[m])).map(|m| rows.user[m]),
+                );
                 users.sort_unstable();
                 users.dedup();
                 let members = users.len();
                 if members < c.min_users {
                     continue;
                 }
-                for m in left..=pos {
-                    if rows.time_us[m] < from
-                        || rows.time_us[m] > to
-                        || !farm_phones.contains(&rows.device[m])
+                for m in stretch {
+                    if !farm_phones.contains(&rows.device[m])
                         || std::mem::replace(&mut flagged[m - group.start], true)
                     {
                         continue;
