@@ -52,7 +52,9 @@ ok "its $(wc -l < "$WORK/files") files: the library, the control file, the insta
 dpkg-deb --extract "$DEB" "$WORK/extracted"
 objdump -p "$WORK/extracted/${PKGLIB#/}/facesign.so" | awk '/NEEDED/ { print $2 }' > "$WORK/needed"
 while read -r library; do
-  path="$(ldconfig -p | awk -v l="$library" '$1 == l { print $NF; exit }')"
+  # awk reads to the end: leaving early would kill ldconfig with SIGPIPE, which pipefail
+  # turns into a failure of the whole test.
+  path="$(ldconfig -p | awk -v l="$library" '$1 == l && !found { print $NF; found = 1 }')"
   [ -n "$path" ] && dpkg -S "$path" >/dev/null 2>&1 \
     || fail "facesign.so links $library, which no installed Debian package provides"
 done < "$WORK/needed"
@@ -76,7 +78,7 @@ ok "$NAME/: README.md, LICENSE, CHANGELOG.md, docs/analytics.md; '$reported'; it
 
 # A database as the released version made it, before its files are replaced: the DBA's case.
 install_released_scripts
-oldest="$(released_versions | head -1)"
+oldest="$(released_versions | sed -n 1p)"
 psql_db -d postgres -c "DROP DATABASE IF EXISTS facesign_package_old" -c "CREATE DATABASE facesign_package_old"
 psql_db -d facesign_package_old -c "CREATE EXTENSION facesign VERSION '$oldest'" \
   -c "CREATE TABLE flows (flow jsonb CHECK (facesign.flow_is_valid(flow)))" \
