@@ -487,19 +487,22 @@ impl Window {
                 );
                 // A window flags only its own sessions: one before `evaluate_from_us` flags
                 // none of those asked about. A farm's phones are among the shared profiles, so
-                // with fewer than `min_users` users on those the window cannot fire.
+                // with fewer than `min_new_users` newcomers on those the window cannot fire.
                 if time < evaluate_from_us || newcomers.shared_users < c.min_new_users.max(1) {
                     continue;
                 }
                 let windows_in_baseline =
                     (baseline.spanned_us(rows).max(window_us) as f64 / window_us as f64).max(1.0);
                 // A profile's newcomers per window around this one, and its share of the
-                // newcomers (one more each, so none is certain). The window's own count too: set
-                // aside, the first days of the data (everyone new) look like farms in small
-                // towns; kept, a farm in a quiet town can make its phone look usual (docs).
+                // newcomers (one more each, so none is certain), the window's own set aside: a
+                // farm in a quiet town is most of its phone's newcomers there and would make it
+                // look usual. (Set aside alone, the first days of the data, everyone new, looked
+                // like farms in small towns; the chance shared among the profiles keeps them
+                // out: docs.) The window lies within the span unless `window_hours` is set
+                // longer than `baseline_days`, hence the saturation.
                 let usual = |profile: u32| {
-                    let n = baseline.of(profile) - newcomers.users(profile);
-                    let total = baseline.total - newcomers.pairs;
+                    let n = baseline.of(profile).saturating_sub(newcomers.users(profile));
+                    let total = baseline.total.saturating_sub(newcomers.pairs);
                     (n as f64 / windows_in_baseline, (n + 1) as f64 / (total + baseline.profiles + 1) as f64)
                 };
                 let expected = farm_phones_in(newcomers, &usual, baseline.profiles, chance, farm_phones);
