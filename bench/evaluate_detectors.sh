@@ -16,18 +16,11 @@ source "$(dirname "$0")/../scripts/common.sh"
 cd "$ROOT"
 SESSIONS=100000
 if [ $# -gt 0 ] && [[ "$1" =~ ^[0-9]+$ ]]; then SESSIONS="$1"; shift; fi
-RUNS=()
-profile=default
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --profile) [ $# -ge 2 ] || fail "--profile needs a name (default, shifted)"; profile="$2"; shift 2 ;;
-    *) [[ "$1" =~ ^[0-9]+$ ]] || fail "not a seed: $1"; RUNS+=("$profile:$1"); shift ;;
-  esac
-done
+profile_seeds "$@"
 [ ${#RUNS[@]} -gt 0 ] || RUNS=(default:101 default:202 default:303)
 DIR="${FACESIGN_EVAL_DIR:-/var/tmp/facesign-eval}"
-cargo build -q -p facesign-analytics --profile "$CARGO_PROFILE"
-FA="$CARGO_TARGET_DIR/$CARGO_PROFILE/facesign-analytics"
+build_analytics
+FA="$ANALYTICS"
 status=0
 for run_spec in "${RUNS[@]}"; do
   profile="${run_spec%%:*}"

@@ -16,22 +16,19 @@ source "$(dirname "$0")/../scripts/common.sh"
 cd "$ROOT"
 setup_python
 CONFIG=()
-RUNS=()
-profile=default
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --config) [ $# -ge 2 ] || fail "--config needs a file"; CONFIG=(--config "$(realpath "$2")"); shift 2 ;;
-    --profile) [ $# -ge 2 ] || fail "--profile needs a name (default, shifted)"; profile="$2"; shift 2 ;;
-    *) [[ "$1" =~ ^[0-9]+$ ]] || fail "not a seed: $1"; RUNS+=("$profile:$1"); shift ;;
-  esac
-done
+if [ "${1:-}" = --config ]; then
+  [ $# -ge 2 ] || fail "--config needs a file"
+  CONFIG=(--config "$(realpath "$2")")
+  shift 2
+fi
+profile_seeds "$@"
 if [ ${#RUNS[@]} -eq 0 ]; then
   for seed in $(seq 7001 7012); do RUNS+=("shifted:$seed"); done
   for seed in $(seq 7001 7006); do RUNS+=("default:$seed"); done
 fi
 DIR="${FACESIGN_TUNE_DIR:-/var/tmp/facesign-farm-tuning}"
-cargo build -q -p facesign-analytics --profile "$CARGO_PROFILE"
-FA="$CARGO_TARGET_DIR/$CARGO_PROFILE/facesign-analytics"
+build_analytics
+FA="$ANALYTICS"
 for run_spec in "${RUNS[@]}"; do
   run="$DIR/${run_spec%%:*}-${run_spec##*:}"
   if [ ! -e "$run/dataset/complete" ]; then

@@ -15,9 +15,8 @@ cd "$ROOT"
 SESSIONS="${1:-10000000}"
 DIR="${FACESIGN_BENCH_DIR:-/var/tmp/facesign-bench-$SESSIONS}"
 setup_python
-step "Building facesign-analytics (profile $CARGO_PROFILE)"
-cargo build -q -p facesign-analytics --profile "$CARGO_PROFILE"
-FA="$CARGO_TARGET_DIR/$CARGO_PROFILE/facesign-analytics"
+build_analytics
+FA="$ANALYTICS"
 bench/generate_dataset.sh "$SESSIONS" "$DIR"
 echo "dataset: $(du -sh "$DIR/dataset/sessions" | cut -f1) of sessions/ in $DIR/dataset"
 

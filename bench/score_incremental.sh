@@ -18,9 +18,8 @@ SESSIONS="${1:-10000000}"
 NEW="${2:-10000}"
 DIR="${FACESIGN_BENCH_DIR:-/var/tmp/facesign-bench-$SESSIONS}"
 setup_python
-step "Building facesign-analytics (profile $CARGO_PROFILE)"
-cargo build -q -p facesign-analytics --profile "$CARGO_PROFILE"
-FA="$CARGO_TARGET_DIR/$CARGO_PROFILE/facesign-analytics"
+build_analytics
+FA="$ANALYTICS"
 bench/generate_dataset.sh "$SESSIONS" "$DIR"
 WORK="$DIR/incremental-$NEW"
 rm -rf "$WORK" && mkdir -p "$WORK"

@@ -122,6 +122,19 @@ build_analytics() {
   ANALYTICS="$CARGO_TARGET_DIR/$CARGO_PROFILE/facesign-analytics"
 }
 
+# Reads the benchmarks' `[--profile NAME] SEED...` (repeatable; seeds before any --profile
+# are the default profile's) into RUNS, one PROFILE:SEED each.
+profile_seeds() {
+  RUNS=()
+  local profile=default
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --profile) [ $# -ge 2 ] || fail "--profile needs a name (default, shifted)"; profile="$2"; shift 2 ;;
+      *) [[ "$1" =~ ^[0-9]+$ ]] || fail "not a seed: $1"; RUNS+=("$profile:$1"); shift ;;
+    esac
+  done
+}
+
 # Builds the extension and installs it into Debian's PostgreSQL 15.
 # Arguments go to cargo (bench/report_readers.sh adds `--features text-jsonb-baseline`).
 install_extension() {
