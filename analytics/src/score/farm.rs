@@ -179,14 +179,14 @@ pub fn poisson_tail(mean: f64, k: usize) -> f64 {
 /// them (see [`fraud_farm`]). The other newcomers are counted without the farm's own phones,
 /// which would hide one another: first without any profile two newcomers share, then with
 /// those found ordinary, until nothing changes. Returns how many newcomers the found phones
-/// would have had without a farm.
+/// have, and how many they would have had without a farm.
 fn farm_phones_in(
     newcomers: &ProfileUsers,
     usual: &impl Fn(u32) -> (f64, f64),
     profiles: usize,
     chance: &mut ChanceLimit,
     out: &mut Vec<u32>,
-) -> f64 {
+) -> (usize, f64) {
     out.clear();
     out.extend_from_slice(&newcomers.shared);
     // A profile's usual newcomers per window, or what the window's other newcomers bring it.
@@ -205,7 +205,7 @@ fn farm_phones_in(
         }
     }
     let on_farm_phones: usize = out.iter().map(|&p| newcomers.users(p)).sum();
-    out.iter().map(|&p| expected(on_farm_phones, p)).sum()
+    (on_farm_phones, out.iter().map(|&p| expected(on_farm_phones, p)).sum())
 }
 
 /// The densest stretch of a farm's newcomers (their times, in order): the one whose count
@@ -505,8 +505,8 @@ impl Window {
                     let total = baseline.total.saturating_sub(newcomers.pairs);
                     (n as f64 / windows_in_baseline, (n + 1) as f64 / (total + baseline.profiles + 1) as f64)
                 };
-                let expected = farm_phones_in(newcomers, &usual, baseline.profiles, chance, farm_phones);
-                let new_members: usize = farm_phones.iter().map(|&p| newcomers.users(p)).sum();
+                let (new_members, expected) =
+                    farm_phones_in(newcomers, &usual, baseline.profiles, chance, farm_phones);
                 if new_members < c.min_new_users {
                     continue;
                 }
